@@ -25,6 +25,7 @@ class Suggestion:
     replacement: str
     applicability: str   # MachineApplicable, MaybeIncorrect, HasPlaceholders or Unspecified
     message: str
+    file: str = "main.rs"
 
 @dataclass
 class Diagnostic:
@@ -54,7 +55,7 @@ def _suggestions(d, msg=""):
     for s in d.get("spans", []):
         if s.get("suggested_replacement") is not None:
             yield Suggestion(s["byte_start"], s["byte_end"], s["suggested_replacement"],
-                             s.get("suggestion_applicability") or "Unspecified", msg or d.get("message", ""))
+                             s.get("suggestion_applicability") or "Unspecified", msg or d.get("message", ""), s.get("file_name", ""))
     for c in d.get("children", []): yield from _suggestions(c, c.get("message", ""))
 
 def parse_diagnostics(stderr: str, max_diagnostics:int=50) -> list[Diagnostic]:
