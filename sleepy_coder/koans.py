@@ -136,7 +136,8 @@ def _q(s): return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 # %% ../nbs/00_koans.ipynb
 def data_dir() -> Path:
     "The project's `data/` folder (override with `SLEEPY_CODER_DATA`)"
-    return Path(os.environ.get("SLEEPY_CODER_DATA") or Path(__file__).resolve().parent.parent/"data")
+    import sleepy_coder
+    return Path(os.environ.get("SLEEPY_CODER_DATA") or Path(sleepy_coder.__file__).resolve().parent.parent/"data")
 
 def koans_dir() -> Path: return data_dir()/"koans"
 

@@ -35,7 +35,8 @@ def _launch(cfg: dict, argv: list[str]):
         if not os.path.isdir(wd):   # the work folder sat in a covered scratch dir: put it back at its path
             os.makedirs(wd); _mount(libc, ".", wd, None, MS_BIND, None); os.chdir(wd)
         for src, tgt in cfg.get("binds", []): _mount(libc, src, tgt, None, MS_BIND | MS_REC, None)
-    for k, v in cfg.get("rlimits", {}).items(): resource.setrlimit(getattr(resource, k), (v, v))
+    for k, v in cfg.get("rlimits", {}).items():  # CPU: SIGXCPU at the soft limit, SIGKILL a second later
+        resource.setrlimit(getattr(resource, k), (v, v + 1 if k == "RLIMIT_CPU" else v))
     for s in (signal.SIGXFSZ, signal.SIGPIPE): signal.signal(s, signal.SIG_DFL)  # Python ignores these; exec would keep that
     uid = cfg.get("uid")
     if uid is not None: os.setgroups([]); os.setgid(uid); os.setuid(uid)
@@ -83,7 +84,7 @@ class Outcome:
 def _reason(rc, sig, timed_out, err, lim: Limits, cpu_s):
     if timed_out: return f"timeout: still running after {lim.wall_s:g} s wall clock, killed"
     if sig == "SIGXFSZ": return f"output limit: wrote more than {lim.file_mb} MiB"
-    if sig == "SIGXCPU" or (sig == "SIGKILL" and cpu_s >= lim.cpu_s): return f"cpu limit: used {lim.cpu_s} s of CPU time"
+    if sig == "SIGXCPU" or (sig == "SIGKILL" and cpu_s >= lim.cpu_s - 0.1): return f"cpu limit: used {lim.cpu_s} s of CPU time"
     if "has overflowed its stack" in err: return "stack overflow"
     if "memory allocation of" in err or "out of memory" in err.lower(): return f"memory limit: could not allocate within {lim.memory_mb} MiB"
     if "panicked at" in err:
@@ -176,9 +177,11 @@ def _read_capped(f, cap):
 def _pids(): return [int(d) for d in os.listdir("/proc") if d.isdigit()]
 
 def _proc_uid(pid):
+    "The real uid of a live process `pid` (None for a zombie or a process that is gone)"
     try:
         with open(f"/proc/{pid}/status") as f:
             for l in f:
+                if l.startswith("State:") and l.split()[1] in "ZX": return None
                 if l.startswith("Uid:"): return int(l.split()[1])
     except OSError: return None
 
