@@ -4,12 +4,12 @@
 
 # %% ../nbs/99_cli.ipynb 2
 from __future__ import annotations
-import argparse, difflib, os, sys
+import argparse, difflib, os, sys, time
 from pathlib import Path
 from .koans import FAMILIES, FAMILY_PREFIX, load_koans, select, KoanError
 
 # %% auto 0
-__all__ = ['home', 'cmd_list', 'cmd_show', 'cmd_validate', 'cmd_baseline', 'parser', 'main']
+__all__ = ['home', 'cmd_list', 'cmd_show', 'cmd_validate', 'cmd_baseline', 'cmd_eval', 'cmd_run', 'parser', 'main']
 
 # %% ../nbs/99_cli.ipynb
 def home() -> Path:
@@ -65,6 +65,53 @@ def cmd_baseline(args):
     print(t.to_string()); print(f"(passed, of {len(ks)} koans)")
 
 # %% ../nbs/99_cli.ipynb
+def _gen(args):
+    from sleepy_coder.agent import GenConfig
+    return GenConfig(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, do_sample=args.sample,
+                     n=args.n, seed=args.seed, static_cache=args.static_cache)
+
+def cmd_eval(args):
+    "Evaluate a model on a set of koans (default: frozen30) and save the results"
+    import torch
+    from sleepy_coder.models import load_model
+    from sleepy_coder.episodes import EpisodeStore
+    from sleepy_coder.eval import evaluate, per_koan, summarize, compare
+    torch.manual_seed(args.seed)
+    ks = select(_koans(args), None if args.koans and not args.set else (args.set or "frozen30"), args.family)
+    if args.limit: ks = ks[:args.limit]
+    store = EpisodeStore(args.db or home()/"episodes.sqlite")
+    name = args.name or f"{args.model}-{args.set or ('koans' if args.koans else 'frozen30')}-c{args.cycle}-a{args.attempts}-s{args.seed}{'-sample' if args.sample else ''}"
+    lm = load_model(args.model, home())
+    t0 = time.time()
+    rid = evaluate(ks, lm, _harness(args), store, name, args.attempts, _gen(args), args.cycle, args.prepass)
+    pk = per_koan(store.episodes(rid)); s = summarize(pk)
+    print(f"run {name!r}: {len(pk)} koans, model {args.model} on {lm.device}, {time.time() - t0:.0f} s")
+    print(s.drop(columns=["pass@1", "pass@K", "compiles"]).to_string())
+    if args.compare:
+        c = compare(pk, per_koan(store.episodes(store.run_id(args.compare))))
+        print(f"against {args.compare!r}: gained {c['gained']}, lost {c['lost']}")
+    out = home()/"results"/f"{name}.csv"; out.parent.mkdir(parents=True, exist_ok=True); pk.to_csv(out)
+    print(f"per-koan results: {out}; episodes: {store.path}")
+
+def cmd_run(args):
+    "Show the agent live on a few koans: the koan, the error, each attempt, the verdict"
+    from sleepy_coder.models import load_model
+    from sleepy_coder.agent import fix_all
+    from sleepy_coder.rustc import Job
+    ks = select(_koans(args), args.set, args.family)[:args.count]
+    lm = load_model(args.model, home()); h = _harness(args)
+    for k in ks:
+        print(f"\n=== {k.id}: {k.title}")
+        print("\n".join(d.compact() for d in h.check(k.buggy).diagnostics if d.level == "error"))
+        def show(i, a):
+            print(f"--- attempt {a.attempt}: {a.extraction}; " + (a.check.reason if a.check else "no candidate"))
+            if a.candidate: print("".join(difflib.unified_diff(k.buggy.splitlines(True), a.candidate.splitlines(True), "buggy", "candidate")))
+        hist = fix_all([k.buggy], lm.model, lm.tokenizer, h, args.attempts, _gen(args), on_attempt=show)[0]
+        last = hist[-1].candidate
+        v = h.verdict(last, k.expected_stdout, k.tests) if last else None
+        print(f"verdict: {'PASSED' if v and v.passed else 'failed'} ({v.reason if v else 'no program'})")
+
+# %% ../nbs/99_cli.ipynb
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sleepy-coder", description="A small local model that fixes Rust compiler errors.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -78,6 +125,23 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("list", help=cmd_list.__doc__); common(sp); sp.set_defaults(fn=cmd_list)
     sp = sub.add_parser("show", help=cmd_show.__doc__); sp.add_argument("id"); common(sp, sets=False); sp.set_defaults(fn=cmd_show)
     sp = sub.add_parser("baseline", help=cmd_baseline.__doc__); common(sp); sp.set_defaults(fn=cmd_baseline)
+    def model_args(sp):
+        from sleepy_coder.models import DEFAULT_MODEL
+        sp.add_argument("--model", default=DEFAULT_MODEL, help="alias (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, tiny-random), .gguf, folder or hub id")
+        sp.add_argument("--attempts", type=int, default=3, help="attempts per koan (K)")
+        sp.add_argument("--seed", type=int, default=0)
+        sp.add_argument("--sample", action="store_true", help="sample instead of greedy decoding")
+        sp.add_argument("--n", type=int, default=1, help="candidates per attempt when sampling; rustc picks")
+        sp.add_argument("--max-new-tokens", type=int, default=512)
+        sp.add_argument("--batch-size", type=int, default=16)
+        sp.add_argument("--static-cache", action="store_true", help="static KV cache (fast on a GPU)")
+    sp = sub.add_parser("eval", help=cmd_eval.__doc__); common(sp); model_args(sp)
+    sp.add_argument("--cycle", type=int, default=0); sp.add_argument("--limit", type=int, help="only the first N koans")
+    sp.add_argument("--prepass", choices=["machine", "maybe"], help="apply rustc's suggestions before the model")
+    sp.add_argument("--name", help="run name (default: from the settings)"); sp.add_argument("--compare", help="an earlier run's name")
+    sp.add_argument("--db", help="episode database (default: SLEEPY_CODER_HOME/episodes.sqlite)"); sp.set_defaults(fn=cmd_eval)
+    sp = sub.add_parser("run", help=cmd_run.__doc__); common(sp); model_args(sp)
+    sp.add_argument("--count", type=int, default=5); sp.set_defaults(fn=cmd_run)
     kp = sub.add_parser("koans", help="koan corpus tools").add_subparsers(dest="koans_cmd", required=True)
     sp = kp.add_parser("validate", help=cmd_validate.__doc__); common(sp, sets=False)
     sp.add_argument("--progress", action="store_true", help="show a progress bar"); sp.set_defaults(fn=cmd_validate)
