@@ -1,0 +1,72 @@
+"""The agent with hostile replies, the wall between scoring and the agent, and resumable episodes."""
+import sqlite3, pytest
+from sleepy_coder.agent import extract_code, fix_all, ScriptedModel, Generation, FENCE, build_prompt
+from sleepy_coder.eval import evaluate, per_koan
+from sleepy_coder.episodes import EpisodeStore
+from sleepy_coder.koans import load_koans
+from sleepy_coder.models import load_model, TINY
+from sleepy_coder.rustc import Harness
+from sleepy_coder.cli import main
+
+KOANS, _ = load_koans()
+
+@pytest.fixture(scope="module")
+def lm(): return load_model(TINY)
+
+@pytest.mark.parametrize("reply,why", [
+    ("", "empty reply"), ("   \n", "empty reply"), ("x" * 100_001, "reply over"),
+    ("```python\nprint('hi')\n```", "no Rust code block"), ("Sure! I fixed it.", "no program in reply"),
+    ("\udcff\udcfe garbage", "no program in reply"),
+])
+def test_adversarial_replies(reply, why):
+    code, how = extract_code(reply)
+    assert code is None and how.startswith(why), how
+
+def test_several_blocks_take_the_rust_one():
+    code, how = extract_code("```sh\ncargo run\n```\n```rust\nfn main() { println!(\"a\"); }\n```\n```rust\nfn other() {}\n```")
+    assert code == 'fn main() { println!("a"); }\n'
+
+def test_broken_utf8_reply_is_handled(lm):
+    text = (FENCE + "fn main() {}\n```").encode() + b"\xff\xfe"
+    code, how = extract_code(text.decode("utf-8", errors="replace"))
+    assert code == "fn main() {}\n"
+
+def test_expected_output_never_reaches_the_agent(lm):
+    "A koan whose expected output and tests carry a marker: no prompt the model sees contains it"
+    k = KOANS["bc_001"]
+    marker = "MARKER-7f3a"
+    import dataclasses
+    k = dataclasses.replace(k, expected_stdout=marker + "\n", tests=f'#[test]\nfn t() {{ assert_eq!("{marker}", "{marker}"); }}')
+    sm = ScriptedModel(["nope", FENCE + k.buggy + "```", FENCE + k.fixed + "```"])
+    store = EpisodeStore(":memory:")
+    rid = evaluate([k], lm, Harness(), store, "wall", attempts=3, generate_fn=sm, progress=False)
+    assert len(sm.prompts) == 3 and not any(marker in p for p in sm.prompts)
+    eps = store.episodes(rid)
+    assert not any(marker in p for p in eps.prompt)
+    assert eps.passed.tolist() == [0, 0, 0]   # the fix prints hello -> HELLO, not the marker: scored as wrong output
+
+def test_prompt_is_the_chat_template(lm):
+    p = build_prompt(lm.tokenizer, "fn main() {}\n", [])
+    assert p.startswith("<|im_start|>system") and p.endswith("<|im_start|>assistant\n" + FENCE)
+
+def test_killed_run_resumes(tmp_path, lm):
+    ks = [KOANS["bc_001"], KOANS["bc_004"]]
+    db = tmp_path/"ep.sqlite"
+    st = EpisodeStore(db)
+    sm = ScriptedModel([FENCE + ks[0].fixed + "```"])
+    evaluate(ks[:1], lm, Harness(), st, "r", attempts=1, generate_fn=sm, progress=False, config={"koans_all": 2})
+    st.db.close()
+    st = EpisodeStore(db)   # as after a crash: the first koan is done
+    sm2 = ScriptedModel([FENCE + ks[1].fixed + "```"])
+    rid = evaluate(ks, lm, Harness(), st, "r2", attempts=1, generate_fn=sm2, progress=False)
+    assert len(sm2.prompts) == 2
+    rid1 = st.run_id("r")
+    assert st.done_koans(rid1) == {"bc_001"}
+
+def test_eval_cli_with_the_tiny_model(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path))
+    rc = main(["eval", "--model", "tiny-random", "--limit", "2", "--attempts", "1", "--max-new-tokens", "8", "--no-cache"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "pass@1 %" in out and (tmp_path/"episodes.sqlite").exists()
+    n = sqlite3.connect(tmp_path/"episodes.sqlite").execute("select count(*) from episodes").fetchone()[0]
+    assert n == 2
