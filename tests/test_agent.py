@@ -50,18 +50,21 @@ def test_prompt_is_the_chat_template(lm):
     assert p.startswith("<|im_start|>system") and p.endswith("<|im_start|>assistant\n" + FENCE)
 
 def test_killed_run_resumes(tmp_path, lm):
+    "A run that dies after its first koan keeps that koan's episodes; the same command resumes it"
+    from sleepy_coder.agent import GenConfig
     ks = [KOANS["bc_001"], KOANS["bc_004"]]
     db = tmp_path/"ep.sqlite"
     st = EpisodeStore(db)
-    sm = ScriptedModel([FENCE + ks[0].fixed + "```"])
-    evaluate(ks[:1], lm, Harness(), st, "r", attempts=1, generate_fn=sm, progress=False, config={"koans_all": 2})
+    sm = ScriptedModel([FENCE + ks[0].fixed + "```"])          # has no reply for the second koan: the run crashes
+    with pytest.raises(IndexError):
+        evaluate(ks, lm, Harness(), st, "r", attempts=1, gen=GenConfig(batch_size=1), generate_fn=sm, progress=False)
     st.db.close()
-    st = EpisodeStore(db)   # as after a crash: the first koan is done
+    st = EpisodeStore(db)
+    assert st.done_koans(st.run_id("r")) == {"bc_001"}
     sm2 = ScriptedModel([FENCE + ks[1].fixed + "```"])
-    rid = evaluate(ks, lm, Harness(), st, "r2", attempts=1, generate_fn=sm2, progress=False)
-    assert len(sm2.prompts) == 2
-    rid1 = st.run_id("r")
-    assert st.done_koans(rid1) == {"bc_001"}
+    rid = evaluate(ks, lm, Harness(), st, "r", attempts=1, gen=GenConfig(batch_size=1), generate_fn=sm2, progress=False)
+    assert len(sm2.prompts) == 1 and "stack" in sm2.prompts[0]
+    assert per_koan(st.episodes(rid))["pass@K"].tolist() == [True, True]
 
 def test_eval_cli_with_the_tiny_model(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path))
