@@ -72,7 +72,8 @@ def generate(model, tokenizer, prompts: list[str], cfg: GenConfig = GenConfig())
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))   # similar lengths batch together
     for s in range(0, len(order), cfg.batch_size):
         idx = order[s:s + cfg.batch_size]
-        enc = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        pad = dict(pad_to_multiple_of=64) if cfg.static_cache else {}   # bucket shapes: a static cache compiles per shape
+        enc = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False, **pad).to(model.device)
         kw = dict(max_new_tokens=cfg.max_new_tokens, pad_token_id=tokenizer.pad_token_id, stop_strings=["```"], tokenizer=tokenizer)
         if cfg.do_sample: kw.update(do_sample=True, temperature=cfg.temperature, top_p=cfg.top_p, num_return_sequences=cfg.n)
         else: kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)

@@ -83,9 +83,11 @@ def cmd_eval(args):
     name = args.name or f"{args.model}-{args.set or ('koans' if args.koans else 'frozen30')}-c{args.cycle}-a{args.attempts}-s{args.seed}{'-sample' if args.sample else ''}"
     lm = load_model(args.model, home())
     t0 = time.time()
-    rid = evaluate(ks, lm, _harness(args), store, name, args.attempts, _gen(args), args.cycle, args.prepass)
+    tm = {}
+    rid = evaluate(ks, lm, _harness(args), store, name, args.attempts, _gen(args), args.cycle, args.prepass, timings=tm)
     pk = per_koan(store.episodes(rid)); s = summarize(pk)
-    print(f"run {name!r}: {len(pk)} koans, model {args.model} on {lm.device}, {time.time() - t0:.0f} s")
+    print(f"run {name!r}: {len(pk)} koans, model {args.model} on {lm.device}; {time.time() - t0:.0f} s with loading, "
+          f"evaluation {tm['total']:.1f} s = generation {tm['generate']:.1f} s + compiler and scoring {tm['total'] - tm['generate']:.1f} s")
     print(s.drop(columns=["pass@1", "pass@K", "compiles"]).to_string())
     if args.compare:
         c = compare(pk, per_koan(store.episodes(store.run_id(args.compare))))

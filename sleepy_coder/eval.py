@@ -24,8 +24,16 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 # %% ../nbs/50_eval.ipynb
 def evaluate(koans: list[Koan], lm, harness: Harness, store: EpisodeStore, run: str, attempts=3,
-             gen: GenConfig = GenConfig(), cycle=0, prepass=None, progress=True, generate_fn=None, config=None) -> int:
-    "Run the agent on `koans`, score and store every attempt; the run's id"
+             gen: GenConfig = GenConfig(), cycle=0, prepass=None, progress=True, generate_fn=None, config=None,
+             timings: dict|None=None) -> int:
+    "Run the agent on `koans`, score and store every attempt; the run's id. `timings` collects seconds spent generating and in total"
+    from sleepy_coder.agent import generate
+    timings = {} if timings is None else timings
+    timings.setdefault("generate", 0.0); timings.setdefault("total", 0.0)
+    inner = generate_fn or (lambda prompts: generate(lm.model, lm.tokenizer, prompts, gen))
+    def timed_gen(prompts):
+        t = time.perf_counter(); r = inner(prompts); timings["generate"] += time.perf_counter() - t; return r
+    t_start = time.perf_counter()
     cfg = dict(attempts=attempts, gen=asdict(gen), prepass=prepass, cycle=cycle, koans=sorted(k.id for k in koans), **(config or {}))
     rid = store.start_run(run, cfg, lm.name if lm else "scripted", getattr(lm, "sha256", None), None, harness.rustc.version, gen.seed)
     todo = [k for k in koans if k.id not in store.done_koans(rid)]
@@ -37,12 +45,13 @@ def evaluate(koans: list[Koan], lm, harness: Harness, store: EpisodeStore, run: 
     for s in range(0, len(todo), step):
         chunk = todo[s:s + step]
         hist = fix_all([k.buggy for k in chunk], lm.model if lm else None, lm.tokenizer if lm else None, harness,
-                       attempts, gen, prepass, generate_fn=generate_fn)
+                       attempts, gen, prepass, generate_fn=timed_gen)
         flat = [(k, a) for k, h in zip(chunk, hist) for a in h]
         vs = harness.verdicts([Job(a.candidate, k.expected_stdout, k.tests) if a.candidate else Job("") for k, a in flat])
         for (k, a), v in zip(flat, vs): store.add(rid, cycle, k.id, k.family, a, v if a.candidate else None)
         if bar: bar.update(len(chunk))
     if bar: bar.close()
+    timings["total"] += time.perf_counter() - t_start
     store.end_run(rid); return rid
 
 # %% ../nbs/50_eval.ipynb
