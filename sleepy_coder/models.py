@@ -168,7 +168,7 @@ def load_model(name: str = DEFAULT_MODEL, home=None, device=None) -> LoadedModel
     device = device or pick_device()
     if name == TINY:
         m, t = tiny_model(); return LoadedModel(name, m.to(device), t, device)
-    home = home or Path.home()/".cache"/"sleepy_coder"
+    home = home or os.environ.get("SLEEPY_CODER_HOME") or Path.home()/".cache"/"sleepy_coder"
     src = resolve_model(name, home)
     tok = AutoTokenizer.from_pretrained(str(src))
     model = AutoModelForCausalLM.from_pretrained(str(src), dtype=torch.bfloat16).to(device).eval()
