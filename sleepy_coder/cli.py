@@ -89,6 +89,9 @@ def cmd_eval(args):
     print(f"run {name!r}: {len(pk)} koans, model {args.model} on {lm.device}; {time.time() - t0:.0f} s with loading, "
           f"evaluation {tm['total']:.1f} s = generation {tm['generate']:.1f} s + compiler and scoring {tm['total'] - tm['generate']:.1f} s")
     print(s.drop(columns=["pass@1", "pass@K", "compiles"]).to_string())
+    marks = {(True, True): "P1", (False, True): "PK", (False, False): "--", (True, False): "??"}
+    print("per koan (P1 passed first try, PK passed later, -- failed; then attempts):")
+    print("  ".join(f"{kid} {marks[(r['pass@1'], r['pass@K'])]} {r.attempts}" for kid, r in pk.iterrows()))
     if args.compare:
         c = compare(pk, per_koan(store.episodes(store.run_id(args.compare))))
         print(f"against {args.compare!r}: gained {c['gained']}, lost {c['lost']}")

@@ -73,3 +73,20 @@ def test_eval_cli_with_the_tiny_model(tmp_path, monkeypatch, capsys):
     assert rc == 0 and "pass@1 %" in out and (tmp_path/"episodes.sqlite").exists()
     n = sqlite3.connect(tmp_path/"episodes.sqlite").execute("select count(*) from episodes").fetchone()[0]
     assert n == 2
+
+def test_run_cli_shows_the_agent(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path))
+    rc = main(["run", "--model", "tiny-random", "--count", "2", "--family", "bc", "--attempts", "2", "--max-new-tokens", "8", "--no-cache"])
+    out = capsys.readouterr().out
+    assert rc == 0 and out.count("=== bc_") == 2 and "error[E0382]" in out and "--- attempt 1:" in out and "verdict:" in out
+
+def test_episodes_export(tmp_path, lm):
+    import json
+    st = EpisodeStore(tmp_path/"e.sqlite")
+    k = KOANS["bc_004"]
+    rid = evaluate([k], lm, Harness(), st, "x", attempts=1, generate_fn=ScriptedModel([FENCE + k.fixed + "```"]), progress=False)
+    st.to_jsonl(tmp_path/"e.jsonl", rid)
+    rows = [json.loads(l) for l in (tmp_path/"e.jsonl").read_text().splitlines()]
+    assert len(rows) == 1 and rows[0]["koan"] == "bc_004" and rows[0]["passed"] == 1 and "<|im_start|>" in rows[0]["prompt"]
+    r = st.runs().iloc[0]
+    assert r["name"] == "x" and r["rustc"].startswith("rustc ") and r["ended"] >= r["started"]
