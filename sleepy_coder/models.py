@@ -65,8 +65,7 @@ def join_chunks(files: list[Path], dest: Path, size: int, sha256: str) -> Path:
 def models_dir(home) -> Path: return Path(home)/"models"
 
 def _detach_quantizer(model):
-    for k in ("hf_quantizer",): 
-        if hasattr(model, k): setattr(model, k, None)
+    if hasattr(model, "hf_quantizer"): model.hf_quantizer = None
     if hasattr(model, "is_quantized"):
         try: model.is_quantized = False
         except AttributeError: pass

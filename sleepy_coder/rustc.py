@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib, json, os, shutil, subprocess, tempfile, threading, time, contextlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
-from functools import cached_property
 from pathlib import Path
 from .sandbox import Sandbox, Limits, Outcome, _traversable
 
@@ -118,10 +117,8 @@ class Rustc:
         self.limits = limits or RustLimits()
         self.sandbox = sandbox or Sandbox()
 
-        self._bind = self.sandbox.drop_uid and not _traversable(self.exe)
-        if self._bind and not self.sandbox.isolate:  # cannot bind without namespaces: compile as ourselves
-            self._compile_as_self = True
-        else: self._compile_as_self = False
+        self._bind = self.sandbox.drop_uid and not _traversable(self.exe)   # the toolchain is out of the uid's reach
+        self._compile_as_self = self._bind and not self.sandbox.isolate      # and we cannot bind it in: compile as ourselves
         self._path = os.environ.get("PATH", "/usr/bin:/bin")
 
     def __repr__(self): return f"Rustc({self.version!r}, sandbox={self.sandbox.capabilities()})"
