@@ -112,9 +112,9 @@ class Sandbox:
         self.drop_uid = root if drop_uid is None else drop_uid
         if self.drop_uid and not root: raise PermissionError("drop_uid needs root")
         self.isolate = _can_isolate() if isolate is None else isolate
-        base = 0x40000000 + 64 * os.getpid()
+        self.uids = range(0x40000000 + 64 * os.getpid(), 0x40000000 + 64 * os.getpid() + slots)  # ours alone
         self._free = queue.Queue()
-        for i in range(slots): self._free.put(base + i)
+        for u in self.uids: self._free.put(u)
 
     @contextlib.contextmanager
     def slot(self):
@@ -140,7 +140,7 @@ class Sandbox:
             with fo, fe:
                 p = subprocess.Popen([sys.executable, "-I", "-S", _launcher_path(), json.dumps(cfg), "--", *map(str, argv)],
                                      cwd=cwd, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe, start_new_session=True, env={})
-                status, ru, nap = _wait(p.pid, t0 + lim.wall_s)
+                status, ru = _wait(p.pid, t0 + lim.wall_s)
                 if status is None:   # still running at the deadline
                     timed_out = True
                     with contextlib.suppress(ProcessLookupError): os.killpg(p.pid, signal.SIGKILL)
@@ -166,8 +166,8 @@ def _wait(pid, deadline):
     nap = 0.0005
     while True:
         got, status, ru = os.wait4(pid, os.WNOHANG)
-        if got: return status, ru, nap
-        if time.perf_counter() >= deadline: return None, None, nap
+        if got: return status, ru
+        if time.perf_counter() >= deadline: return None, None
         time.sleep(nap); nap = min(nap * 2, 0.01)
 
 def _read_capped(f, cap):

@@ -2,10 +2,6 @@
 import os, glob, time, pytest
 from sleepy_coder.sandbox import _pids, _proc_uid
 
-def sandbox_uids(h):
-    base = 0x40000000 + 64 * os.getpid()
-    return range(base, base + 64)
-
 @pytest.fixture
 def clean(harness):
     "Assert that a test leaves no attempt folder and no sandbox process behind"
@@ -13,7 +9,7 @@ def clean(harness):
     yield
     assert set(glob.glob("/tmp/sleepy-attempt-*")) <= before, "attempt folder left behind"
     if harness.rustc.sandbox.drop_uid:
-        uids = sandbox_uids(harness)
+        uids = harness.rustc.sandbox.uids
         left = [p for p in _pids() if _proc_uid(p) in uids]
         assert not left, f"processes left running: {left}"
 
