@@ -32,11 +32,21 @@ class Koan:
     fixed: str               # the reference fix
     expected_stdout: str     # exact stdout of `fixed` (and of any correct fix)
     tests: str|None = None   # optional `#[test]` functions, appended in a `koan_tests` module
-    difficulty: str = "easy" # easy, medium or hard (ownership/lifetime reasoning or a change in several places)
+    difficulty: str = "easy" # easy, medium or hard (see `11_validate`: measured, not guessed)
+    error_messages: list[str] = field(default_factory=list) # sorted set of messages of the errors rustc reports *without* a code
+    alternatives: list[dict] = field(default_factory=list)  # other fixes a person might write: `{fix = ..., trap = "why it is wrong"}`
+    compiler_trap: str|None = None  # set when rustc's own suggested fix compiles but is wrong on purpose: why
+    operators: list[str] = field(default_factory=list)      # synthesized koans: the mutation operators applied, in order
+    seed: str|None = None    # synthesized koans: the seed program it was made from
     path: str|None = field(default=None, compare=False) # where it was read from
 
+    @property
+    def errors(self) -> list[str]:
+        "Everything `buggy` must fail with: its codes, then its code-less messages"
+        return [*self.error_codes, *self.error_messages]
+
     def _repr_markdown_(self):
-        codes = ", ".join(self.error_codes)
+        codes = ", ".join(self.errors)
         return f"**{self.id}** ({self.family}, {self.difficulty}; {codes}): {self.title}\n\n```rust\n{self.buggy}```"
 
 # %% ../nbs/00_koans.ipynb
@@ -57,7 +67,7 @@ MAX_KOAN_BYTES = 1 << 20
 ID_RE = re.compile(r"^[a-z0-9_]+$")
 CODE_RE = re.compile(r"^E\d{4}$")
 _REQUIRED = dict(id=str, family=str, title=str, error_codes=list, buggy=str, fixed=str, expected_stdout=str)
-_OPTIONAL = dict(tests=str, difficulty=str)
+_OPTIONAL = dict(tests=str, difficulty=str, error_messages=list, alternatives=list, compiler_trap=str, operators=list, seed=str)
 # std APIs a koan may not use: input, randomness, clock, filesystem, network, processes
 _FORBIDDEN = [(re.compile(p), why) for p, why in [
     (r"\bunsafe\b", "uses `unsafe`"), (r"std::fs\b|\bfs::(read|write|File)", "touches the filesystem"),
@@ -86,12 +96,20 @@ def _koan_problems(p, d, stem):
     fam = d.get("family")
     if isinstance(fam, str) and fam not in FAMILY_PREFIX:
         yield Problem(p, "family", f"unknown family {fam!r} (known: {', '.join(FAMILY_PREFIX)})")
-    codes = d.get("error_codes")
-    if isinstance(codes, list):
-        if not codes: yield Problem(p, "error_codes", "is empty: `buggy` must fail to compile")
+    codes, msgs = d.get("error_codes"), d.get("error_messages", [])
+    if isinstance(codes, list) and isinstance(msgs, list):
+        if not codes and not msgs: yield Problem(p, "error_codes", "is empty (and there are no `error_messages`): `buggy` must fail to compile")
         bad = [c for c in codes if not (isinstance(c, str) and CODE_RE.match(c))]
         if bad: yield Problem(p, "error_codes", f"{bad!r} are not rustc error codes like 'E0382'")
         elif codes != sorted(set(codes)): yield Problem(p, "error_codes", f"must be sorted and unique, e.g. {sorted(set(codes))!r}")
+        if not all(isinstance(m, str) and m.strip() and "\n" not in m for m in msgs):
+            yield Problem(p, "error_messages", "must be one-line rustc messages, e.g. 'lifetime may not live long enough'")
+        elif msgs != sorted(set(msgs)): yield Problem(p, "error_messages", "must be sorted and unique")
+    for i, a in enumerate(d.get("alternatives", []) if isinstance(d.get("alternatives"), list) else []):
+        if not isinstance(a, dict) or not isinstance(a.get("fix"), str) or a.keys() - {"fix", "trap"} or not isinstance(a.get("trap", ""), str):
+            yield Problem(p, f"alternatives[{i}]", "must be a table with `fix` (a program) and an optional `trap` (why it is wrong)")
+    if not all(isinstance(o, str) and ID_RE.match(o) for o in (d.get("operators") if isinstance(d.get("operators"), list) else [])):
+        yield Problem(p, "operators", "must be operator names matching [a-z0-9_]+")
     if isinstance(d.get("difficulty"), str) and d["difficulty"] not in DIFFICULTIES:
         yield Problem(p, "difficulty", f"{d['difficulty']!r} is not one of {DIFFICULTIES}")
     for k in ("buggy", "fixed"):
@@ -126,9 +144,15 @@ def koan_toml(k: Koan) -> str:
         if "'''" in s: raise ValueError(f"koan {k.id}: code containing ''' cannot be written as a literal string")
         return "'''\n" + s + "'''"
     out = [f'id = "{k.id}"', f'family = "{k.family}"', f'title = {_q(k.title)}', f'difficulty = "{k.difficulty}"',
-           "error_codes = [" + ", ".join(f'"{c}"' for c in k.error_codes) + "]",
-           "buggy = " + lit(k.buggy), "fixed = " + lit(k.fixed), "expected_stdout = " + lit(k.expected_stdout)]
+           "error_codes = [" + ", ".join(f'"{c}"' for c in k.error_codes) + "]"]
+    if k.error_messages: out.append("error_messages = [" + ", ".join(map(_q, k.error_messages)) + "]")
+    if k.seed: out.append(f"seed = {_q(k.seed)}")
+    if k.operators: out.append("operators = [" + ", ".join(map(_q, k.operators)) + "]")
+    if k.compiler_trap: out.append(f"compiler_trap = {_q(k.compiler_trap)}")
+    out += ["buggy = " + lit(k.buggy), "fixed = " + lit(k.fixed), "expected_stdout = " + lit(k.expected_stdout)]
     if k.tests: out.append("tests = " + lit(k.tests))
+    for a in k.alternatives:
+        out += ["", "[[alternatives]]", "fix = " + lit(a["fix"])] + ([f"trap = {_q(a['trap'])}"] if a.get("trap") else [])
     return "\n".join(out) + "\n"
 
 def _q(s): return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
