@@ -7,18 +7,26 @@ from __future__ import annotations
 import argparse, difflib, os, sys, time
 from pathlib import Path
 from .koans import FAMILIES, FAMILY_PREFIX, load_koans, select, KoanError
+from .sandbox import clean_text, SandboxError
 
 # %% auto 0
-__all__ = ['home', 'cmd_list', 'cmd_show', 'cmd_validate', 'cmd_baseline', 'cmd_eval', 'cmd_run', 'parser', 'main']
+__all__ = ['MAX_PROGRAM_BYTES', 'home', 'cmd_list', 'cmd_show', 'cmd_check', 'cmd_validate', 'cmd_baseline', 'cmd_eval',
+           'cmd_run', 'parser', 'main']
 
 # %% ../nbs/99_cli.ipynb
 def home() -> Path:
     "Where Sleepy Coder keeps caches and results (`SLEEPY_CODER_HOME`, default `~/.cache/sleepy_coder`)"
     return Path(os.environ.get("SLEEPY_CODER_HOME") or Path.home()/".cache"/"sleepy_coder")
 
+def _sandbox(args):
+    "The sandbox, as far as this machine allows; `SLEEPY_CODER_TEST_NO_NAMESPACES=1` is a test-only switch that forces the modes without namespaces"
+    from sleepy_coder.sandbox import Sandbox
+    return Sandbox(namespaces=False if os.environ.get("SLEEPY_CODER_TEST_NO_NAMESPACES") else None,
+                   allow_unsandboxed=getattr(args, "allow_unsandboxed", False))
+
 def _harness(args):
-    from sleepy_coder.rustc import Harness
-    return Harness(cache_dir=None if args.no_cache else home()/"verdicts", workers=args.workers)
+    from sleepy_coder.rustc import Harness, Rustc
+    return Harness(Rustc(sandbox=_sandbox(args)), cache_dir=None if args.no_cache else home()/"verdicts", workers=args.workers)
 
 def _koans(args):
     koans, probs = load_koans(args.koans)
@@ -37,11 +45,30 @@ def cmd_show(args):
     koans = _koans(args)
     if args.id not in koans: sys.exit(f"no koan {args.id!r} in {args.koans or 'the corpus'}")
     k = koans[args.id]
-    print(f"# {k.id}: {k.title}\n# family {k.family}, {k.difficulty}, expects {', '.join(k.error_codes)}\n")
-    print(k.buggy)
+    print(clean_text(f"# {k.id}: {k.title}\n# family {k.family}, {k.difficulty}, expects {', '.join(k.errors)}\n"))
+    print(clean_text(k.buggy))
     c = _harness(args).check(k.buggy)
-    print("".join(d.rendered for d in c.diagnostics if d.level == "error") or "(rustc reports no error)\n")
-    print("".join(difflib.unified_diff(k.buggy.splitlines(True), k.fixed.splitlines(True), f"{k.id}/buggy.rs", f"{k.id}/fixed.rs")))
+    print(clean_text("".join(d.rendered for d in c.diagnostics if d.level == "error") or "(rustc reports no error)\n"))
+    print(clean_text("".join(difflib.unified_diff(k.buggy.splitlines(True), k.fixed.splitlines(True), f"{k.id}/buggy.rs", f"{k.id}/fixed.rs"))))
+
+MAX_PROGRAM_BYTES = 1 << 20
+
+def cmd_check(args):
+    "Judge a Rust program against a koan exactly as the eval judges a model's candidate; exit 0 only if it passes"
+    import json
+    from dataclasses import asdict
+    koans = _koans(args)
+    if args.koan not in koans: sys.exit(f"error: no koan {args.koan!r} in {args.koans or 'the corpus'}")
+    k, p = koans[args.koan], Path(args.program)
+    if not p.is_file(): sys.exit(f"error: program {p} is not a file")
+    if p.stat().st_size > MAX_PROGRAM_BYTES: sys.exit(f"error: program {p} is over {MAX_PROGRAM_BYTES:,} bytes")
+    v = _harness(args).verdict(p.read_bytes().decode("utf-8", errors="replace"), k.expected_stdout, k.tests)
+    if args.json: print(json.dumps(asdict(v)))   # JSON escapes every control character
+    else:
+        print(f"{'PASSED' if v.passed else 'FAILED'}: {clean_text(v.reason)}")
+        if not v.compiled: print(clean_text("".join(d.rendered for d in v.diagnostics if d.level == "error")))
+        elif v.stdout_matched is False: print("its output:\n" + clean_text(v.stdout[:2000]))
+    return 0 if v.passed else 1
 
 def cmd_validate(args):
     "Check every koan file under a folder against every rule of the format"
@@ -107,14 +134,14 @@ def cmd_run(args):
     lm = load_model(args.model, home()); h = _harness(args)
     for k in ks:
         print(f"\n=== {k.id}: {k.title}")
-        print("\n".join(d.compact() for d in h.check(k.buggy).diagnostics if d.level == "error"))
+        print(clean_text("\n".join(d.compact() for d in h.check(k.buggy).diagnostics if d.level == "error")))
         def show(i, a):
-            print(f"--- attempt {a.attempt}: {a.extraction}; " + (a.check.reason if a.check else "no candidate"))
-            if a.candidate: print("".join(difflib.unified_diff(k.buggy.splitlines(True), a.candidate.splitlines(True), "buggy", "candidate")))
+            print(clean_text(f"--- attempt {a.attempt}: {a.extraction}; " + (a.check.reason if a.check else "no candidate")))
+            if a.candidate: print(clean_text("".join(difflib.unified_diff(k.buggy.splitlines(True), a.candidate.splitlines(True), "buggy", "candidate"))))
         hist = fix_all([k.buggy], lm.model, lm.tokenizer, h, args.attempts, _gen(args), on_attempt=show)[0]
         last = hist[-1].candidate
         v = h.verdict(last, k.expected_stdout, k.tests) if last else None
-        print(f"verdict: {'PASSED' if v and v.passed else 'failed'} ({v.reason if v else 'no program'})")
+        print(f"verdict: {'PASSED' if v and v.passed else 'failed'} ({clean_text(v.reason) if v else 'no program'})")
 
 # %% ../nbs/99_cli.ipynb
 def parser() -> argparse.ArgumentParser:
@@ -124,12 +151,17 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--koans", help="folder of koan files, searched recursively (default: the corpus)")
         sp.add_argument("--no-cache", action="store_true", help="don't read or write the verdict cache")
         sp.add_argument("--workers", type=int, default=None, help="parallel rustc jobs (default: the cores)")
+        sp.add_argument("--allow-unsandboxed", action="store_true",
+                        help="where no isolation is possible (not root, no user namespaces), run untrusted code with resource limits only")
         if sets:
             sp.add_argument("--family", help="only this family (name or prefix, e.g. borrow_checker or bc)")
             sp.add_argument("--set", help="only this named set (frozen30, train, dev)")
     sp = sub.add_parser("list", help=cmd_list.__doc__); common(sp); sp.set_defaults(fn=cmd_list)
     sp = sub.add_parser("show", help=cmd_show.__doc__); sp.add_argument("id"); common(sp, sets=False); sp.set_defaults(fn=cmd_show)
     sp = sub.add_parser("baseline", help=cmd_baseline.__doc__); common(sp); sp.set_defaults(fn=cmd_baseline)
+    sp = sub.add_parser("check", help=cmd_check.__doc__); sp.add_argument("program", help="the Rust file to judge")
+    sp.add_argument("--koan", required=True, help="the koan's id"); common(sp, sets=False)
+    sp.add_argument("--json", action="store_true", help="print the whole verdict as JSON"); sp.set_defaults(fn=cmd_check)
     def model_args(sp):
         from sleepy_coder.models import DEFAULT_MODEL
         sp.add_argument("--model", default=DEFAULT_MODEL, help="alias (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, tiny-random), .gguf, folder or hub id")
@@ -156,7 +188,7 @@ def main(argv=None) -> int:
     "Entry point of the `sleepy-coder` command"
     args = parser().parse_args(argv)
     try: rc = args.fn(args)
-    except (FileNotFoundError, ValueError, KoanError) as e: print(f"error: {e}", file=sys.stderr); rc = 2
+    except (FileNotFoundError, ValueError, KoanError, SandboxError) as e: print(f"error: {e}", file=sys.stderr); rc = 2
     if argv is None: sys.exit(rc or 0)
     return rc or 0
 

@@ -8,11 +8,13 @@ import hashlib, json, os, shutil, subprocess, tempfile, threading, time, context
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-from .sandbox import Sandbox, Limits, Outcome, _traversable
+import re, stat
+from .sandbox import Sandbox, SandboxError, Limits, Outcome
 
 # %% auto 0
-__all__ = ['EDITION', 'RUSTC_FLAGS', 'Suggestion', 'Diagnostic', 'parse_diagnostics', 'error_codes', 'RustLimits',
-           'rustc_version', 'Compiled', 'Rustc', 'with_tests', 'Verdict', 'outputs_match', 'VerdictCache', 'Job',
+__all__ = ['EDITION', 'RUSTC_FLAGS', 'HARNESS_VERSION', 'TEST_GUARD_EXIT', 'REFUSALS', 'Suggestion', 'Diagnostic',
+           'parse_diagnostics', 'error_codes', 'RustLimits', 'rustc_version', 'Compiled', 'Rustc', 'count_tests',
+           'harden_tests', 'with_tests', 'code_only', 'refusal', 'Verdict', 'outputs_match', 'VerdictCache', 'Job',
            'Harness']
 
 # %% ../nbs/10_rustc.ipynb
@@ -82,6 +84,7 @@ def error_codes(diags: list[Diagnostic]) -> list[str]:
 # %% ../nbs/10_rustc.ipynb
 EDITION = "2021"
 RUSTC_FLAGS = ("--edition", EDITION, "--error-format=json", "-C", "debuginfo=0", "-C", "opt-level=0", "--crate-name", "koan")
+HARNESS_VERSION = 2   # part of every cache key: verdicts of an older harness are never reused
 
 @dataclass
 class RustLimits:
@@ -95,6 +98,32 @@ def rustc_version(rustc="rustc") -> str:
     try: return _sh(rustc, "--version")
     except (OSError, subprocess.CalledProcessError) as e:
         raise RuntimeError(f"cannot run {rustc!r}: install Rust (https://rustup.rs) or put rustc on PATH") from e
+
+# %% ../nbs/10_rustc.ipynb
+def _linker() -> Path:
+    "The C compiler rustc links with, links resolved"
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc: raise RuntimeError("no C compiler (cc) on PATH: rustc needs one to link programs")
+    return Path(os.path.realpath(cc))
+
+def _world_readable(p: Path) -> bool:
+    "Can any user reach `p` (every folder above it has the x bit for others) and read it?"
+    p = Path(os.path.realpath(p))
+    return all(os.stat(q).st_mode & 0o001 for q in p.parents) and bool(os.stat(p).st_mode & 0o004)
+
+def _mirror(sysroot: Path, dest: Path) -> Path:
+    "A copy of `sysroot`'s `bin` and `lib` under `dest` made of hard links (copies across file systems), readable by all"
+    for d in ("bin", "lib"):
+        for root, dirs, files in os.walk(sysroot/d):
+            out = dest/Path(root).relative_to(sysroot); out.mkdir(parents=True, exist_ok=True); os.chmod(out, 0o755)
+            for f in files:
+                s, t = Path(root)/f, out/f
+                if t.exists() or t.is_symlink(): continue
+                if s.is_symlink(): os.symlink(os.readlink(s), t); continue
+                try: os.link(s, t)
+                except OSError: shutil.copy2(s, t)
+    os.chmod(dest, 0o755)
+    return dest
 
 # %% ../nbs/10_rustc.ipynb
 @dataclass
@@ -111,67 +140,159 @@ class Rustc:
     "The sandboxed Rust compiler: check, build, run and test single-file programs"
     def __init__(self, rustc:str="rustc", limits:RustLimits|None=None, sandbox:Sandbox|None=None):
         self.version = rustc_version(rustc)
-        self.sysroot = Path(_sh(rustc, "--print", "sysroot"))
-        self.exe = self.sysroot/"bin"/"rustc"
-        if not self.exe.exists(): self.exe = Path(shutil.which(rustc))
+        self.sysroot = Path(os.path.realpath(_sh(rustc, "--print", "sysroot")))
         self.limits = limits or RustLimits()
         self.sandbox = sandbox or Sandbox()
+        self.linker = _linker()
+        if self.sandbox.mode == "uid" and not _world_readable(self.sysroot/"bin"/"rustc"):
+            self.sysroot = _mirror(self.sysroot, self.sandbox.base/"toolchain")
+        self.exe = self.sysroot/"bin"/"rustc"
+        self._binds = [(self.sysroot, self.sysroot, False)]
+        if not str(self.linker).startswith(("/usr/", "/bin/")): self._binds.append((self.linker.parent, self.linker.parent, False))
 
-        self._bind = self.sandbox.drop_uid and not _traversable(self.exe)   # the toolchain is out of the uid's reach
-        self._compile_as_self = self._bind and not self.sandbox.isolate      # and we cannot bind it in: compile as ourselves
-        self._path = os.environ.get("PATH", "/usr/bin:/bin")
-
-    def __repr__(self): return f"Rustc({self.version!r}, sandbox={self.sandbox.capabilities()})"
-
-    @contextlib.contextmanager
-    def attempt(self):
-        "A fresh folder and uid for one attempt, removed afterwards"
-        with self.sandbox.slot() as uid:
-            wd = Path(tempfile.mkdtemp(prefix="sleepy-attempt-"))
-            try:
-                os.chmod(wd, 0o755)
-                if self.sandbox.drop_uid: os.chown(wd, uid, uid)
-                yield wd, uid
-            finally: shutil.rmtree(wd, ignore_errors=True)
-
-    def _rustc(self, wd, uid, args) -> Compiled:
-        binds, exe = [], self.exe
-        if self._bind and not self._compile_as_self:
-            (wd/".sysroot").mkdir(exist_ok=True); binds = [(str(self.sysroot), str(wd/".sysroot"))]
-            exe = wd/".sysroot"/"bin"/"rustc"
-            args = [*args, "--sysroot", str(wd/".sysroot")]
-        env = dict(PATH=self._path, TMPDIR=str(wd), LANG="C.UTF-8")
-        o = self.sandbox.run([str(exe), *RUSTC_FLAGS, *args], wd, self.limits.compile, env=env, binds=binds,
-                             uid=None if self._compile_as_self else uid)
-        diags = parse_diagnostics(o.stderr)
-        errs = [d for d in diags if d.level == "error"]
-        if o.timed_out or o.signal: reason = "compiler " + o.reason
-        elif errs: reason = "errors: " + (", ".join(error_codes(diags)) or errs[0].message)
-        elif o.returncode: reason = f"compiler exit status {o.returncode}: {o.stderr.strip()[-300:]}"
-        else: reason = "ok"
-        return Compiled(reason == "ok", diags, o.seconds, reason)
-
-    def check(self, code: str) -> Compiled:
-        "Type-check `code` without building it (`--emit=metadata`)"
-        with self.attempt() as (wd, uid):
-            (wd/"main.rs").write_text(code)
-            return self._rustc(wd, uid, ["--emit=metadata", "-o", str(wd/"libkoan.rmeta"), "main.rs"])
-
-    def build(self, wd, uid, code: str, test=False) -> Compiled:
-        "Compile `code` to `wd/main` (or `wd/tests` with `test=True`)"
-        src, out = ("tests.rs", "tests") if test else ("main.rs", "main")
-        (wd/src).write_text(code)
-        return self._rustc(wd, uid, [*(["--test"] if test else []), "-o", str(wd/out), src])
-
-    def run(self, wd, uid, exe="main", args=()) -> Outcome:
-        "Run a program built in `wd` under the run limits"
-        return self.sandbox.run([str(wd/exe), *args], wd, self.limits.run, env=dict(PATH="/usr/bin:/bin", LANG="C.UTF-8"), uid=uid)
+    def __repr__(self): return f"Rustc({self.version!r}, sandbox={self.sandbox.mode!r})"
 
 # %% ../nbs/10_rustc.ipynb
-def with_tests(code: str, tests: str) -> str:
-    "`code` with the koan's `tests` appended as a `#[cfg(test)]` module"
-    return f"{code}\n#[cfg(test)]\nmod koan_tests {{\n    use super::*;\n{tests}\n}}\n"
+def _take(src: Path, dst: Path, limit=1 << 30) -> str|None:
+    "Copy the regular file `src` to a new `dst` without following links; why not, if it can't"
+    try: fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e: return f"no program: {e.strerror}"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode): return "no program: not a regular file"
+        if st.st_size > limit: return "no program: too large"
+        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o755)
+        try:
+            while n := os.sendfile(out, fd, None, 1 << 24): pass
+        finally: os.close(out)
+    finally: os.close(fd)
 
+@contextlib.contextmanager
+def _attempt(self: Rustc):
+    "A fresh attempt folder (`src`, `build`, `bin`) and uid, removed afterwards"
+    with self.sandbox.slot() as uid:
+        a = Path(tempfile.mkdtemp(prefix="a-", dir=self.sandbox.base))
+        try:
+            os.chmod(a, 0o711)
+            for d in ("src", "bin"): (a/d).mkdir(); os.chmod(a/d, 0o755)
+            (a/"build").mkdir(mode=0o700)
+            if uid is not None: os.chown(a/"build", uid, uid)
+            yield a, uid
+        finally: shutil.rmtree(a, ignore_errors=True)
+
+def _rustc(self: Rustc, wd, uid, args) -> Compiled:
+    binds = [*self._binds, (wd/"src", wd/"src", False), (wd/"build", wd/"build", True)]
+    env = dict(PATH="/usr/bin:/bin", TMPDIR=str(wd/"build"), LANG="C.UTF-8", LD_LIBRARY_PATH=str(self.sysroot/"lib"))
+    argv = [self.exe, *RUSTC_FLAGS, "--sysroot", self.sysroot, "-C", f"linker={self.linker}", *args]
+    o = self.sandbox.run(argv, wd/"src", self.limits.compile, env=env, binds=binds, uid=uid)
+    diags = parse_diagnostics(o.stderr)
+    errs = [d for d in diags if d.level == "error"]
+    if o.timed_out or o.signal: reason = "compiler " + o.reason
+    elif errs: reason = "errors: " + (", ".join(error_codes(diags)) or errs[0].message)
+    elif o.returncode: reason = f"compiler exit status {o.returncode}: {o.stderr.strip()[-300:]}"
+    else: reason = "ok"
+    return Compiled(reason == "ok", diags, o.seconds, reason)
+
+def _write(wd, name, code):
+    p = wd/"src"/name
+    with open(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "w") as f: f.write(code)
+
+def _check(self: Rustc, code: str) -> Compiled:
+    "Type-check `code` without building it (`--emit=metadata`)"
+    with self.attempt() as (wd, uid):
+        _write(wd, "main.rs", code)
+        return self._rustc(wd, uid, ["--emit=metadata", "-o", str(wd/"build"/"libkoan.rmeta"), "main.rs"])
+
+def _build(self: Rustc, wd, uid, code: str, test=False) -> Compiled:
+    "Compile `code` into `wd/bin/main` (or `wd/bin/tests` with `test=True`)"
+    src, out = ("tests.rs", "tests") if test else ("main.rs", "main")
+    _write(wd, src, code)
+    c = self._rustc(wd, uid, [*(["--test"] if test else []), "-o", str(wd/"build"/out), src])
+    if c.ok and (why := _take(wd/"build"/out, wd/"bin"/out)): c.ok, c.reason = False, why
+    return c
+
+def _run_program(self: Rustc, wd, uid, exe="main", args=()) -> Outcome:
+    "Run a program built in `wd`, seeing only its binary and a private scratch folder"
+    b = wd/"bin"/exe
+    return self.sandbox.run([b, *args], wd/f"run-{exe}", self.limits.run, env=dict(PATH="/usr/bin:/bin", LANG="C.UTF-8"),
+                            binds=[(b, b, False)], uid=uid, scratch=True)
+
+Rustc.attempt, Rustc._rustc, Rustc.check, Rustc.build, Rustc.run = _attempt, _rustc, _check, _build, _run_program
+
+# %% ../nbs/10_rustc.ipynb
+TEST_GUARD_EXIT = 97
+_TEST_FN = re.compile(r"#\[test\]((?:\s*#\[[^\]]*\])*)\s*fn\s+\w+\s*\([^)]*\)\s*(?:->\s*[^{]+)?\{")
+_MACROS = re.compile(r"(?<![\w:])\b(assert|assert_eq|assert_ne|debug_assert|debug_assert_eq|debug_assert_ne|panic|unreachable|vec|format|matches)!")
+
+def count_tests(tests: str) -> int:
+    "How many `#[test]` functions `tests` has that libtest runs (ignored ones excluded)"
+    return sum("ignore" not in m.group(1) for m in _TEST_FN.finditer(tests or ""))
+
+def harden_tests(tests: str) -> str:
+    "`tests` with absolute macro paths and a completion guard at the start of every test function"
+    def guard(m): return m.group(0) + f" let _koan_guard = crate::koan_guard::Done({'true' if 'should_panic' in m.group(1) else 'false'});"
+    return _TEST_FN.sub(guard, _MACROS.sub(r"::std::\1!", tests))
+
+_GUARD = """
+#[cfg(test)]
+mod koan_guard {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static DONE: AtomicUsize = AtomicUsize::new(0);
+    pub struct Done(pub bool);
+    impl Drop for Done {
+        fn drop(&mut self) { if self.0 || !std::thread::panicking() { DONE.fetch_add(1, Ordering::SeqCst); } }
+    }
+    extern "C" { fn atexit(f: extern "C" fn()) -> i32; fn _exit(code: i32) -> !; }
+    extern "C" fn check() { if DONE.load(Ordering::SeqCst) != %(n)d { unsafe { _exit(%(code)d) } } }
+    extern "C" fn init() { unsafe { atexit(check); } }
+    #[used]
+    #[link_section = ".init_array"]
+    static INIT: extern "C" fn() = init;
+}
+"""
+
+def with_tests(code: str, tests: str) -> str:
+    "`code` with the koan's `tests` appended as a `#[cfg(test)] mod koan_tests`, hardened, and the completion guard"
+    return (f"{code}\n#[cfg(test)]\nmod koan_tests {{\n    use super::*;\n{harden_tests(tests)}\n}}\n"
+            + _GUARD % dict(n=count_tests(tests), code=TEST_GUARD_EXIT))
+
+# %% ../nbs/10_rustc.ipynb
+_LIT = re.compile(r'//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/|b?r(#*)"[\s\S]*?"\1|b?"(?:[^"\\]|\\[\s\S])*"|b?\'(?:[^\'\\\n]|\\[^\n]{1,10})\'')
+
+def code_only(src: str) -> str:
+    "`src` with comments and the contents of string and character literals replaced by spaces"
+    return _LIT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), src)
+
+_SHADOWED = "Some|None|Ok|Err|Option|Result|String|Vec|Box"   # the values and types the tests' assertions compare
+REFUSALS = [(re.compile(p), why) for p, why in [
+    (r"#\s*!?\s*\[\s*(?:test|bench|should_panic|ignore|test_case)\b", "it defines tests"),
+    (r"\bkoan_(?:tests|guard)\b", "it uses the name of the judge's test modules"),
+    (r"\bunsafe\b", "it uses `unsafe`"),
+    (r"\bextern\s*(?:\"[^\"]*\"\s*)?\{|\bextern\s+\"", "it declares foreign functions"),
+    (r"\b(?:asm|global_asm|naked_asm|llvm_asm)\s*!", "it uses inline assembly"),
+    (r"#\s*!?\s*\[\s*(?:unsafe\s*\(\s*)?(?:no_mangle|export_name|link_section|link|used|no_main|no_std|no_implicit_prelude|"
+     r"test_runner|panic_handler|global_allocator|naked|start|feature)\b", "it uses a linker- or crate-level attribute"),
+    (r"\bmacro_rules\s*!\s*(?:assert\w*|debug_assert\w*|panic|unreachable|todo|unimplemented|vec|format|matches)\b", "it redefines a std macro"),
+    (r"#\s*\[\s*macro_export\b", "it exports macros"),
+    (rf"\b(?:fn|struct|enum|union|const|static|macro_rules\s*!)\s+(?:{_SHADOWED})\b", "it defines an item named like a prelude name"),
+    (rf"\bas\s+(?:{_SHADOWED})\s*[;,}}]", "it renames an import to a prelude name"),
+]]
+
+def _cfg_test(c: str) -> bool:
+    "Does a `cfg(...)`, `cfg_attr(...)` or `cfg!(...)` mention `test` anywhere inside its parentheses?"
+    for m in re.finditer(r"\bcfg(?:_attr)?\s*!?\s*\(", c):
+        depth, i = 1, m.end()
+        while i < len(c) and depth: depth += {"(": 1, ")": -1}.get(c[i], 0); i += 1
+        if re.search(r"\btest\b", c[m.end():i]): return True
+    return False
+
+def refusal(code: str) -> str|None:
+    "Why the judge refuses to run `code`, or None"
+    c = code_only(code)
+    if _cfg_test(c): return "it has test-only code (`cfg(test)`)"
+    return next((why for rx, why in REFUSALS if rx.search(c)), None)
+
+# %% ../nbs/10_rustc.ipynb
 @dataclass
 class Verdict:
     "Everything we learned about one candidate program"
@@ -187,7 +308,8 @@ class Verdict:
     tests_passed: bool|None = None    # None when the koan has no tests
     passed: bool = False
     reason: str = ""
-    seconds: dict = field(default_factory=dict)   # build, run, test_build, test_run
+    seconds: dict = field(default_factory=dict)   # build, test_build, run, test_run
+    refused: str|None = None          # why the judge refused to compile it at all
 
     @classmethod
     def from_dict(cls, d):
@@ -199,34 +321,42 @@ def outputs_match(actual: str, expected: str) -> bool:
     return actual.rstrip() == expected.rstrip()
 
 # %% ../nbs/10_rustc.ipynb
-def _verdict(rc: Rustc, code, expected_stdout=None, tests=None) -> Verdict:
+_SUMMARY = re.compile(r"^test result: (\w+)\. (\d+) passed; (\d+) failed;", re.M)
+
+def _tests_result(r: Outcome, n: int) -> tuple[bool, str]:
+    "Did the test binary run all `n` tests and pass them? And why not"
+    failed = re.findall(r"^test (\S+) \.\.\. FAILED", r.stdout, re.M)
+    if failed: return False, "tests failed: " + ", ".join(f.removeprefix("koan_tests::") for f in failed)
+    if r.returncode == TEST_GUARD_EXIT: return False, "tests failed: the test program ended before every test had finished"
+    if not r.ok: return False, "tests failed: " + r.reason
+    s = _SUMMARY.findall(r.stdout)
+    if not s or s[-1][0] != "ok" or int(s[-1][1]) != n or int(s[-1][2]):
+        return False, f"tests failed: libtest did not report {n} passed tests"
+    return True, "ok"
+
+def _verdict(rc: Rustc, code, expected_stdout=None, tests=None, screen=True) -> Verdict:
+    if screen and (why := refusal(code)): return Verdict(False, [], [], reason=f"refused: {why}", refused=why)
     with rc.attempt() as (wd, uid):
         b = rc.build(wd, uid, code)
         v = Verdict(b.ok, b.error_codes, b.diagnostics, reason=b.reason, seconds=dict(build=round(b.seconds, 4)))
         if not b.ok: return v
+        t = rc.build(wd, uid, with_tests(code, tests), test=True) if tests else None   # everything built before anything runs
+        if t: v.seconds["test_build"] = round(t.seconds, 4)
         o = rc.run(wd, uid)
         v.ran, v.exit_status, v.signal, v.timed_out, v.stdout = True, o.returncode, o.signal, o.timed_out, o.stdout
         v.seconds["run"] = round(o.seconds, 4)
         if expected_stdout is not None: v.stdout_matched = o.ok and outputs_match(o.stdout, expected_stdout)
-        if tests:
-            t = rc.build(wd, uid, with_tests(code, tests), test=True)
-            v.seconds["test_build"] = round(t.seconds, 4)
-            if t.ok:
-                r = rc.run(wd, uid, "tests", ["--test-threads=1", "-q"])
-                v.seconds["test_run"] = round(r.seconds, 4)
-                v.tests_passed = r.ok
-                test_reason = "ok" if r.ok else "tests failed: " + (r.reason if r.reason != "exit status 101" else _failed_tests(r.stdout))
-            else: v.tests_passed, test_reason = False, "tests do not compile against it: " + t.reason
+        if t and t.ok:
+            r = rc.run(wd, uid, "tests", ["--test-threads=1"])
+            v.seconds["test_run"] = round(r.seconds, 4)
+            v.tests_passed, test_reason = _tests_result(r, count_tests(tests))
+        elif t: v.tests_passed, test_reason = False, "tests do not compile against it: " + t.reason
         v.passed = o.ok and v.stdout_matched is not False and v.tests_passed is not False
         if not o.ok: v.reason = o.reason
         elif v.stdout_matched is False: v.reason = "wrong output"
         elif v.tests_passed is False: v.reason = test_reason
         else: v.reason = "passed" if expected_stdout is not None or tests else "ran"
         return v
-
-def _failed_tests(out):
-    names = [l.split()[1] for l in out.splitlines() if l.startswith("test ") and l.rstrip().endswith("FAILED")]
-    return ", ".join(names) or out.strip()[-200:]
 
 # %% ../nbs/10_rustc.ipynb
 class VerdictCache:
@@ -251,21 +381,23 @@ class Job:
 
 class Harness:
     "Scores candidate programs: sandboxed rustc, a pool of workers, and an optional verdict cache"
-    def __init__(self, rustc:Rustc|None=None, cache_dir=None, workers:int|None=None):
+    def __init__(self, rustc:Rustc|None=None, cache_dir=None, workers:int|None=None,
+                 screen:bool=True):   # refuse candidates that could interfere with the judge (see Verdicts)
         self.rustc = rustc or Rustc()
         self.cache = VerdictCache(cache_dir) if cache_dir else None
         self.workers = workers or os.cpu_count() or 1
-        self.hits = 0
+        self.screen, self.hits = screen, 0
 
     def key(self, job: Job) -> str:
-        blob = json.dumps([job.code, job.expected_stdout, job.tests, RUSTC_FLAGS, self.rustc.version, asdict(self.rustc.limits)])
+        blob = json.dumps([HARNESS_VERSION, self.screen, job.code, job.expected_stdout, job.tests, RUSTC_FLAGS, self.rustc.version,
+                           asdict(self.rustc.limits)])
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def verdict(self, code, expected_stdout=None, tests=None) -> Verdict:
         "Build, run and test one candidate"
         job = Job(code, expected_stdout, tests)
         if self.cache and (v := self.cache.get(k := self.key(job))): self.hits += 1; return v
-        v = _verdict(self.rustc, code, expected_stdout, tests)
+        v = _verdict(self.rustc, code, expected_stdout, tests, self.screen)
         if self.cache and not v.timed_out: self.cache.put(k, v)   # a timeout may be load; don't freeze it
         return v
 
