@@ -1,19 +1,40 @@
 """Compiler harness benchmark: run side by side, printed as ratios.
 
-    python bench/bench_rustc.py            # frozen30, 3 repeats per koan
+    python bench/bench_rustc.py                                  # this tree only
+    git worktree add /tmp/oldtree 8c4bb33                        # the harness before the sandbox rework
+    python bench/bench_rustc.py --compare /tmp/oldtree           # old and new, interleaved, in one run
 
 Measures, over the `frozen30` koans:
 - median latency of a type check of the buggy program: our sandboxed `rustc --emit=metadata`
   against the seed's method, `cargo check` in a fresh crate per attempt (unsandboxed);
-- median latency of a full verdict of the fixed program (build, run, compare output, tests);
+- median latency of a full verdict of the fixed program (build, run, compare output, tests), for this
+  tree and, with `--compare`, for another checkout's harness, each in its own process, interleaved
+  repeat by repeat so that machine noise hits both alike;
 - wall time to validate the whole corpus (every koan's bug and fix) with an empty verdict cache
   and again with the cache filled.
 """
-import argparse, os, shutil, statistics, subprocess, sys, tempfile, time, platform
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time, platform
 from pathlib import Path
-from sleepy_coder.koans import load_koans, select
+
+ROOT = Path(__file__).resolve().parents[1]
+
+VERDICTS = """
+import json, sys, time
 from sleepy_coder.rustc import Harness
-from sleepy_coder.validate import validate_dir
+jobs = json.load(open(sys.argv[1]))
+h = Harness()
+h.verdict(jobs[0][0], jobs[0][1], jobs[0][2])   # warm the page cache
+out = []
+for code, exp, tests in jobs:
+    t0 = time.perf_counter(); v = h.verdict(code, exp, tests); out.append((time.perf_counter() - t0, v.passed))
+print(json.dumps(out))
+"""
+
+def verdict_times(tree: Path, jobs_file) -> list[tuple[float, bool]]:
+    "Full-verdict seconds per job with the harness of `tree`, in a fresh process"
+    r = subprocess.run([sys.executable, "-c", VERDICTS, str(jobs_file)], capture_output=True, text=True, cwd=tree,
+                       env=dict(os.environ, PYTHONPATH=str(tree)), check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
 
 def cargo_check(code: str) -> float:
     "The seed's method: a fresh cargo crate per attempt, then `cargo check`"
@@ -28,24 +49,41 @@ def timed(f, *a):
     t0 = time.perf_counter(); f(*a); return time.perf_counter() - t0
 
 def main():
-    ap = argparse.ArgumentParser(); ap.add_argument("--repeats", type=int, default=3); a = ap.parse_args()
+    ap = argparse.ArgumentParser(); ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--compare", help="another checkout of this project whose harness to time beside this one")
+    ap.add_argument("--skip-cargo", action="store_true"); ap.add_argument("--skip-corpus", action="store_true")
+    a = ap.parse_args()
+    from sleepy_coder.koans import load_koans, select
+    from sleepy_coder.rustc import Harness
+    from sleepy_coder.validate import validate_dir
     koans, _ = load_koans(); fz = select(koans, "frozen30")
-    h = Harness()   # no cache: every call compiles
-    timed(h.check, fz[0].buggy)  # warm the page cache
-    ours = [min(timed(h.check, k.buggy) for _ in range(a.repeats)) for k in fz]
-    cargo = [min(cargo_check(k.buggy) for _ in range(a.repeats)) for k in fz]
-    full = [min(timed(h.verdict, k.fixed, k.expected_stdout, k.tests) for _ in range(a.repeats)) for k in fz]
-    with tempfile.TemporaryDirectory() as cache:
-        hc = Harness(cache_dir=cache)
-        cold = timed(validate_dir, None, hc); warm = timed(validate_dir, None, hc)
     m = statistics.median
+    h = Harness()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; {h.rustc.version}")
     print(f"sandbox: {h.rustc.sandbox.capabilities()}")
-    print(f"{'measure (frozen30, median per koan)':48} {'seconds':>8}")
-    print(f"{'check, sandboxed rustc --emit=metadata':48} {m(ours):8.3f}")
-    print(f"{'check, cargo check in a fresh crate (seed)':48} {m(cargo):8.3f}   ratio cargo/ours = {m(cargo)/m(ours):.1f}x")
-    print(f"{'full verdict: build + run + compare + tests':48} {m(full):8.3f}")
-    print(f"{'validate corpus ({} koans), cold cache, {} workers'.format(len(koans), hc.workers):48} {cold:8.2f}")
-    print(f"{'validate corpus, warm cache':48} {warm:8.2f}   ratio cold/warm = {cold/warm:.0f}x")
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump([(k.fixed, k.expected_stdout, k.tests) for k in fz], f); jobs = f.name
+    trees = {"this tree": ROOT, **({"compared": Path(a.compare).resolve()} if a.compare else {})}
+    runs = {n: [] for n in trees}
+    for _ in range(a.repeats):
+        for n, t in trees.items(): runs[n].append(verdict_times(t, jobs))   # interleaved
+    full = {n: [min(r[i][0] for r in rs) for i in range(len(fz))] for n, rs in runs.items()}
+    for n, rs in runs.items(): assert all(p for p, in [[x[1]] for x in rs[0]]), f"{n}: a reference fix failed"
+    timed(h.check, fz[0].buggy)
+    ours = [min(timed(h.check, k.buggy) for _ in range(a.repeats)) for k in fz]
+    print(f"{'measure (frozen30, median per koan, best of ' + str(a.repeats) + ')':52} {'seconds':>8}")
+    print(f"{'check, sandboxed rustc --emit=metadata':52} {m(ours):8.3f}")
+    if not a.skip_cargo:
+        cargo = [min(cargo_check(k.buggy) for _ in range(a.repeats)) for k in fz]
+        print(f"{'check, cargo check in a fresh crate (seed)':52} {m(cargo):8.3f}   ratio cargo/ours = {m(cargo)/m(ours):.2f}x")
+    for n in trees: print(f"{'full verdict, ' + n + ' (' + str(trees[n]) + ')':52} {m(full[n]):8.3f}")
+    if a.compare: print(f"{'full verdict, this tree / compared':52} {m(full['this tree']) / m(full['compared']):8.2f}x")
+    if not a.skip_corpus:
+        with tempfile.TemporaryDirectory() as cache:
+            hc = Harness(cache_dir=cache)
+            cold = timed(validate_dir, None, hc); warm = timed(validate_dir, None, hc)
+        print(f"{'validate corpus ({} koans), cold cache, {} workers'.format(len(koans), hc.workers):52} {cold:8.2f}")
+        print(f"{'validate corpus, warm cache':52} {warm:8.2f}   ratio cold/warm = {cold/warm:.0f}x")
+    os.unlink(jobs)
 
 if __name__ == "__main__": main()

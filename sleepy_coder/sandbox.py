@@ -4,146 +4,18 @@
 
 # %% ../nbs/09_sandbox.ipynb 2
 from __future__ import annotations
-import contextlib, ctypes, json, os, platform, queue, re, resource, shutil, signal, stat, subprocess, sys, tempfile, threading, time, weakref
+import contextlib, ctypes, marshal, os, re, select, shutil, signal, subprocess, sys, tempfile, threading, time, weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['CLONE_NEWNS', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CLONE_NEWUSER', 'CLONE_NEWPID', 'CLONE_NEWNET', 'MS_RDONLY',
-           'MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC', 'MS_REMOUNT', 'MS_NOATIME', 'MS_NODIRATIME', 'MS_BIND', 'MS_REC',
-           'MS_PRIVATE', 'MS_RELATIME', 'MNT_DETACH', 'PR_SET_PDEATHSIG', 'PR_SET_DUMPABLE', 'PR_SET_NO_NEW_PRIVS',
-           'SYS_PIVOT_ROOT', 'SYSTEM_PATHS', 'DEVICES', 'NS_MODES', 'WORLD_WRITABLE', 'SandboxError', 'Limits',
-           'Outcome', 'Sandbox', 'clean_text']
+__all__ = ['SYSTEM_PATHS', 'NS_MODES', 'WORLD_WRITABLE', 'SandboxError', 'Limits', 'Outcome', 'Sandbox', 'clean_text']
 
 # %% ../nbs/09_sandbox.ipynb
-CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_NOATIME, MS_NODIRATIME = 1, 2, 4, 8, 32, 1024, 2048
-MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 4096, 0x4000, 1 << 18, 1 << 21
-MNT_DETACH, PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 2, 1, 4, 38
-SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(platform.machine())
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache", "/etc/alternatives")
-DEVICES = ("null", "zero", "full", "random", "urandom")
 
 class SandboxError(RuntimeError):
     "The sandbox itself failed (not the program): raised, never scored"
-
-def _libc(): return ctypes.CDLL(None, use_errno=True)
-
-def _ck(ret, what):
-    if ret != 0:
-        e = ctypes.get_errno(); raise OSError(e, f"{what}: {os.strerror(e)}")
-
-def _mount(libc, src, tgt, fs=None, flags=0, data=None):
-    enc = lambda s: None if s is None else str(s).encode()
-    _ck(libc.mount(enc(src), enc(tgt), enc(fs), ctypes.c_ulong(flags), enc(data)), f"mount {tgt}")
-
-# %% ../nbs/09_sandbox.ipynb
-_ST2MS = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC), (os.ST_NOATIME, MS_NOATIME),
-          (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
-
-def _kept_flags(path) -> int:
-    f = os.statvfs(path).f_flag
-    return sum(ms for st, ms in _ST2MS if f & st)
-
-def _bind(libc, src, tgt, writable=False, devices=False):
-    "Bind `src` at `tgt` (a folder or a single file), read-only unless `writable`"
-    if os.path.isdir(src): os.makedirs(tgt, exist_ok=True)
-    else:
-        os.makedirs(os.path.dirname(tgt), exist_ok=True)
-        with open(tgt, "a"): pass
-    _mount(libc, src, tgt, None, MS_BIND | MS_REC)
-    flags = MS_REMOUNT | MS_BIND | MS_NOSUID | _kept_flags(tgt) | (0 if writable else MS_RDONLY)
-    _mount(libc, None, tgt, None, flags | (MS_NOEXEC if devices else MS_NODEV))
-
-# %% ../nbs/09_sandbox.ipynb
-def _new_root(libc, cfg):
-    R = cfg["root"]
-    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)   # nothing we mount propagates back to the machine
-    _mount(libc, "tmpfs", R, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-    for d in ("/tmp", "/dev/shm"):
-        os.makedirs(R + d, exist_ok=True); _mount(libc, "tmpfs", R + d, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777")
-    for kind, p, to in cfg["system"]:
-        if kind == "link": os.makedirs(os.path.dirname(R + p), exist_ok=True); os.symlink(to, R + p)
-        else: _bind(libc, p, R + p)
-    for src, dst, rw in cfg["binds"]: _bind(libc, src, R + dst, rw)
-    if cfg.get("scratch"):
-        path, mb, uid = cfg["scratch"]
-        os.makedirs(R + path, exist_ok=True)
-        _mount(libc, "tmpfs", R + path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={mb}m,mode=700,uid={uid},gid={uid}")
-    for d in DEVICES:
-        if os.path.exists(f"/dev/{d}"): _bind(libc, f"/dev/{d}", f"{R}/dev/{d}", writable=True, devices=True)
-    os.makedirs(R + "/proc", exist_ok=True)
-    try: _mount(libc, "proc", R + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)   # this PID namespace's processes only
-    except OSError: pass   # some containers refuse it to a user namespace: no /proc then, never the machine's
-    os.chdir(R)
-    _ck(libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
-    _ck(libc.umount2(b".", MNT_DETACH), "detach the old root")
-    os.chdir("/")
-    _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    libc.sethostname(b"sandbox", 7)
-
-# %% ../nbs/09_sandbox.ipynb
-def _exec(libc, cfg, argv):
-    for k, v in cfg["rlimits"].items():   # CPU: SIGXCPU at the soft limit, SIGKILL a second later
-        resource.setrlimit(getattr(resource, k), (v, v + 1 if k == "RLIMIT_CPU" else v))
-    for s in (signal.SIGXFSZ, signal.SIGPIPE, signal.SIGINT): signal.signal(s, signal.SIG_DFL)
-    if cfg.get("uid") is not None:
-        u = cfg["uid"]; os.setgroups([]); os.setresgid(u, u, u); os.setresuid(u, u, u)
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    os.chdir(cfg["cwd"])
-    os.execve(argv[0], argv, cfg["env"])
-
-# %% ../nbs/09_sandbox.ipynb
-def _launch(cfg: dict, argv: list[str]):
-    "In the launcher process: isolate, limit, drop privileges, run `argv` (never returns)"
-    libc = _libc()
-    sfd = cfg.get("status_fd")
-    def report(**d):
-        if sfd is not None: os.write(sfd, json.dumps(d).encode())
-    if sfd is not None: os.set_inheritable(sfd, False)
-    if cfg["mode"] not in ("ns", "userns"):
-        try:
-            if sfd is not None: os.close(sfd)
-            _exec(libc, cfg, argv)
-        except BaseException as e: sys.stderr.write(f"sandbox: {e}\n"); os._exit(126)
-    try:
-        uid, gid = cfg["ids"]
-        flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET
-        if cfg["mode"] == "userns": flags |= CLONE_NEWUSER
-        _ck(libc.unshare(flags), "unshare")
-        if cfg["mode"] == "userns":   # map our own ids only: inside, the program is who we are, seeing none of our files
-            for f, s in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-                with open(f"/proc/self/{f}", "w") as fh: fh.write(s)
-    except BaseException as e: report(error=f"{type(e).__name__}: {e}"); os._exit(0)
-    init = os.fork()
-    if init == 0:   # PID 1 of the new namespace
-        try:
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0); libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGPIPE):
-                signal.signal(s, signal.SIG_IGN)   # the program can't stop its init: a signal it sends is ignored
-            _new_root(libc, cfg)
-            prog = os.fork()
-            if prog == 0:
-                try: _exec(libc, cfg, argv)
-                except BaseException as e: sys.stderr.write(f"sandbox: cannot start {argv[0]}: {e}\n"); os._exit(126)
-            while True:
-                pid, status, ru = os.wait4(-1, 0)
-                if pid == prog:
-                    report(status=status, cpu=ru.ru_utime + ru.ru_stime); os._exit(0)
-        except BaseException as e: report(error=f"{type(e).__name__}: {e}"); os._exit(0)
-    os.waitpid(init, 0)
-    os._exit(0)
-
-def _kill_uid(uid: int):
-    "As `uid`, SIGKILL every process of `uid`: `kill(-1)` reaches exactly those, atomically with respect to fork"
-    os.setgroups([]); os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid)
-    try: os.kill(-1, signal.SIGKILL)
-    except ProcessLookupError: pass
-
-if __name__ == "__main__" and "IPython" not in sys.modules:  # run as the launcher script, not in a notebook
-    if sys.argv[1] == "--kill-uid": _kill_uid(int(sys.argv[2]))
-    else:
-        _launch(json.loads(sys.argv[1]), sys.argv[3:])
 
 # %% ../nbs/09_sandbox.ipynb
 @dataclass
@@ -189,8 +61,15 @@ def _reason(rc, sig, timed_out, err, lim: Limits, cpu_s):
 NS_MODES = ("ns", "userns")
 
 def _launcher_path():
-    "The file of this module, which the sandbox runs as its launcher script"
-    import sleepy_coder.sandbox as m; return m.__file__
+    "The launcher script"
+    import sleepy_coder.launch as m; return m.__file__
+
+def _cfg_arg(cfg) -> str: return marshal.dumps(cfg).hex()
+
+def _status(b: bytes) -> dict:
+    "What the init wrote to the status file: `{'status': ..., 'cpu': ...}` or `{'error': ...}`"
+    import ast
+    return ast.literal_eval(b.decode()) if b else {}
 
 def _system_view():
     "The system folders every sandbox sees read-only (symbolic links such as `/lib -> usr/lib` kept as links)"
@@ -210,9 +89,9 @@ def _probe(mode) -> str|None:
                 cfg = dict(mode=mode, uid=None, rlimits={}, env={}, cwd="/", root=f"{d}/root", system=_system_view(), binds=[],
                            scratch=None, ids=[os.getuid(), os.getgid()], status_fd=st.fileno())
                 try:
-                    r = subprocess.run([sys.executable, "-I", "-S", _launcher_path(), json.dumps(cfg), "--", "/bin/true"], cwd="/",
+                    r = subprocess.run([sys.executable, "-I", "-S", _launcher_path(), _cfg_arg(cfg), "--", "/bin/true"], cwd="/",
                                        capture_output=True, timeout=30, env={}, pass_fds=(st.fileno(),))
-                    st.seek(0); s = json.loads(st.read() or b"{}")
+                    st.seek(0); s = _status(st.read())
                     _PROBES[mode] = None if s.get("status") == 0 else (s.get("error") or r.stderr.decode(errors="replace").strip() or "failed")
                 except (OSError, subprocess.TimeoutExpired, ValueError) as e: _PROBES[mode] = str(e)
     return _PROBES[mode]
@@ -247,7 +126,7 @@ WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")
 
 def _sweep(uid):
     "Remove the SysV IPC objects and the files in world-writable folders that belong to `uid`"
-    libc = _libc()
+    libc = ctypes.CDLL(None, use_errno=True)
     for kind, i in _sysv_objects(uid):
         {"shm": libc.shmctl, "msg": libc.msgctl, "sem": libc.semctl}[kind](i, *([0] if kind == "sem" else []), 0, None)   # IPC_RMID
     for d in WORLD_WRITABLE:
@@ -333,7 +212,7 @@ def _run(self: Sandbox, argv, cwd, limits=Limits(), env=None, binds=(), uid=None
         with open(f"{od}/out", "wb+") as fo, open(f"{od}/err", "wb+") as fe, open(f"{od}/status", "wb+") as fs:
             cfg["status_fd"] = fs.fileno()
             t0 = time.perf_counter(); timed_out = False
-            p = subprocess.Popen([sys.executable, "-I", "-S", _launcher_path(), json.dumps(cfg), "--", *map(str, argv)], cwd="/",
+            p = subprocess.Popen([sys.executable, "-I", "-S", _launcher_path(), _cfg_arg(cfg), "--", *map(str, argv)], cwd="/",
                                  stdin=subprocess.DEVNULL, stdout=fo, stderr=fe, start_new_session=True, env={}, pass_fds=(fs.fileno(),))
             status, ru = _wait(p.pid, t0 + lim.wall_s)
             if status is None:   # still running at the deadline: the whole group, init included, dies
@@ -343,8 +222,8 @@ def _run(self: Sandbox, argv, cwd, limits=Limits(), env=None, binds=(), uid=None
             p.returncode = os.waitstatus_to_exitcode(status)
             secs = time.perf_counter() - t0
             with contextlib.suppress(ProcessLookupError): os.killpg(p.pid, signal.SIGKILL)
-            if drop is not None: self._clear(drop)   # before the uid's next run, nothing of this one is left
-            fs.seek(0); st = json.loads(fs.read() or b"{}")
+            if drop is not None and not ns: self._clear(drop)   # with a PID namespace nothing outlives the init; else clear now
+            fs.seek(0); st = _status(fs.read())
             out, o_tr = _read_capped(fo, lim.output_kib << 10)
             err, e_tr = _read_capped(fe, lim.output_kib << 10)
     finally: shutil.rmtree(od, ignore_errors=True)
@@ -359,13 +238,16 @@ def _run(self: Sandbox, argv, cwd, limits=Limits(), env=None, binds=(), uid=None
     return Outcome(None if sig else rc, sig, timed_out, out, err, o_tr or e_tr, secs, _reason(rc, sig, timed_out, err, lim, cpu))
 
 def _wait(pid, deadline):
-    "Wait for `pid` until `deadline`; its status and rusage, or None if still running"
-    nap = 0.0005
-    while True:
-        got, status, ru = os.wait4(pid, os.WNOHANG)
-        if got: return status, ru
-        if time.perf_counter() >= deadline: return None, None
-        time.sleep(nap); nap = min(nap * 2, 0.01)
+    "Wait for `pid` until `deadline` (woken by its pidfd the moment it ends); its status and rusage, or None if still running"
+    fd = os.pidfd_open(pid)
+    try:
+        while True:
+            got, status, ru = os.wait4(pid, os.WNOHANG)
+            if got: return status, ru
+            left = deadline - time.perf_counter()
+            if left <= 0: return None, None
+            select.select([fd], [], [], left)
+    finally: os.close(fd)
 
 def _read_capped(f, cap):
     f.seek(0); b = f.read(cap + 1)
