@@ -4,88 +4,149 @@
 
 # %% ../nbs/40_episodes.ipynb 2
 from __future__ import annotations
-import json, sqlite3, time, subprocess
+import contextlib, json, os, sqlite3, time, subprocess
 from dataclasses import asdict
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['SCHEMA', 'git_commit', 'EpisodeStore']
+__all__ = ['EPISODE_COLUMNS', 'RUN_COLUMNS', 'SCHEMA', 'git_commit', 'episode_row', 'RunInUse', 'EpisodeStore']
 
 # %% ../nbs/40_episodes.ipynb
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY, name TEXT UNIQUE, config TEXT, model TEXT, model_sha256 TEXT, adapter TEXT,
-  rustc TEXT, git_commit TEXT, seed INTEGER, started REAL, ended REAL);
-CREATE TABLE IF NOT EXISTS episodes (
-  id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs(id), cycle INTEGER, koan TEXT, family TEXT,
-  attempt INTEGER, prompt TEXT, reply TEXT, candidate TEXT, extraction TEXT, diagnostics TEXT,
-  compiled INTEGER, error_codes TEXT, ran INTEGER, exit_status INTEGER, timed_out INTEGER,
-  stdout_matched INTEGER, tests_passed INTEGER, passed INTEGER, reason TEXT,
-  tokens_in INTEGER, tokens_out INTEGER, gen_seconds REAL, check_seconds REAL, created REAL,
-  UNIQUE(run_id, koan, attempt));
-"""
+EPISODE_COLUMNS = {   # name: SQL type; one list, so a row is built and read by name
+    "run_id": "INTEGER REFERENCES runs(id)", "cycle": "INTEGER", "koan": "TEXT", "family": "TEXT", "attempt": "INTEGER",
+    "final": "INTEGER", "adapter": "TEXT", "prompt": "TEXT", "reply": "TEXT", "candidate": "TEXT", "extraction": "TEXT",
+    "diagnostics": "TEXT", "compiled": "INTEGER", "error_codes": "TEXT", "ran": "INTEGER", "exit_status": "INTEGER",
+    "timed_out": "INTEGER", "stdout_matched": "INTEGER", "tests_passed": "INTEGER", "passed": "INTEGER", "reason": "TEXT",
+    "tokens_in": "INTEGER", "tokens_out": "INTEGER", "gen_seconds": "REAL", "check_seconds": "REAL", "resampled": "INTEGER",
+    "created": "REAL"}
+RUN_COLUMNS = {"name": "TEXT UNIQUE", "config": "TEXT", "model": "TEXT", "model_sha256": "TEXT", "adapter": "TEXT", "rustc": "TEXT",
+               "git_commit": "TEXT", "seed": "INTEGER", "started": "REAL", "ended": "REAL", "owner": "TEXT"}
+SCHEMA = (f"CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, {', '.join(f'{k} {t}' for k, t in RUN_COLUMNS.items())});\n"
+          f"CREATE TABLE IF NOT EXISTS episodes (id INTEGER PRIMARY KEY, {', '.join(f'{k} {t}' for k, t in EPISODE_COLUMNS.items())}, "
+          "UNIQUE(run_id, koan, attempt));")
 
 def git_commit(cwd=None) -> str|None:
     try: return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=cwd, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError): return None
 
+def episode_row(run_id, cycle, koan, family, att, verdict, final) -> dict:
+    "The episode row of one scored attempt (`att`: an agent `Attempt`; `verdict`: its `Verdict`, None without a candidate)"
+    v, c = verdict, att.check
+    return dict(run_id=run_id, cycle=cycle, koan=koan, family=family, attempt=att.attempt, final=int(final), adapter=att.adapter,
+                prompt=att.prompt, reply=att.reply, candidate=att.candidate, extraction=att.extraction,
+                diagnostics=json.dumps([asdict(d) for d in c.diagnostics]) if c else None, compiled=int(bool(c and c.ok)),
+                error_codes=json.dumps(c.error_codes if c else []), ran=int(bool(v and v.ran)), exit_status=v.exit_status if v else None,
+                timed_out=int(bool(v and v.timed_out)), stdout_matched=None if not v or v.stdout_matched is None else int(v.stdout_matched),
+                tests_passed=None if not v or v.tests_passed is None else int(v.tests_passed), passed=int(bool(v and v.passed)),
+                reason=v.reason if v else att.extraction, tokens_in=att.tokens_in, tokens_out=att.tokens_out, gen_seconds=att.gen_seconds,
+                check_seconds=c.seconds if c else None, resampled=att.resampled, created=time.time())
+
+# %% ../nbs/40_episodes.ipynb
+def _owner() -> str: return f"{os.uname().nodename}:{os.getpid()}"
+
+def _alive(owner: str|None) -> bool:
+    if not owner: return False
+    host, _, pid = owner.rpartition(":")
+    return host != os.uname().nodename or Path(f"/proc/{pid}").exists()   # another host's claim can't be checked: respect it
+
+class RunInUse(ValueError): "Another live process owns this run"
+
 class EpisodeStore:
     "Runs and episodes in one SQLite file (`:memory:` for tests)"
     def __init__(self, path):
         self.path = str(path)
-        if self.path != ":memory:": Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL"); self.db.executescript(SCHEMA)
+        try:
+            if self.path != ":memory:": Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA busy_timeout=60000"); self.db.execute("PRAGMA journal_mode=WAL")
+            with self._tx():
+                for q in SCHEMA.split(";\n"): self.db.execute(q)
+            self._migrate()
+        except (sqlite3.OperationalError, OSError) as e:
+            raise PermissionError(f"cannot open the episode database {self.path}: {e}; set SLEEPY_CODER_HOME (or --db) to a writable folder") from None
 
-    def start_run(self, name, config: dict, model, model_sha256=None, adapter=None, rustc=None, seed=0) -> int:
-        "A new run, or the unfinished run of that name (to resume it)"
-        row = self.db.execute("SELECT id, config FROM runs WHERE name=?", (name,)).fetchone()
+    @contextlib.contextmanager
+    def _tx(self):
+        "A write transaction that takes the lock at once (BEGIN IMMEDIATE), so two writers queue instead of failing"
+        self.db.execute("BEGIN IMMEDIATE")
+        try: yield
+        except BaseException: self.db.execute("ROLLBACK"); raise
+        else: self.db.execute("COMMIT")
+
+    def _migrate(self):
+        "Add the columns an older database lacks (episodes.adapter, final, resampled; runs.owner)"
+        for table, cols in (("episodes", EPISODE_COLUMNS), ("runs", RUN_COLUMNS)):
+            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            for k, t in cols.items():
+                if k not in have:
+                    with self._tx(): self.db.execute(f"ALTER TABLE {table} ADD COLUMN {k} {t.replace(' UNIQUE', '')}")
+            if table == "episodes" and "final" not in have:   # old runs: a koan's last attempt was its final one
+                with self._tx(): self.db.execute("UPDATE episodes SET final = (attempt = (SELECT MAX(e.attempt) FROM episodes e "
+                                                 "WHERE e.run_id = episodes.run_id AND e.koan = episodes.koan))")
+
+# %% ../nbs/40_episodes.ipynb
+def _start_run(self: EpisodeStore, name, config: dict, model, model_sha256=None, adapter=None, rustc=None, seed=0) -> int:
+    "Claim a new run, or the unfinished run of that name whose owner is gone (to resume it)"
+    with self._tx():
+        row = self.db.execute("SELECT id, config, owner, ended FROM runs WHERE name=?", (name,)).fetchone()
         if row:
-            if json.loads(row[1]) != config: raise ValueError(f"run {name!r} exists with another config; pick a new name")
-            return row[0]
-        with self.db:
-            cur = self.db.execute("INSERT INTO runs(name, config, model, model_sha256, adapter, rustc, git_commit, seed, started) "
-                                  "VALUES (?,?,?,?,?,?,?,?,?)", (name, json.dumps(config), model, model_sha256, adapter, rustc, git_commit(), seed, time.time()))
+            rid, cfg, owner, ended = row
+            if json.loads(cfg) != config: raise ValueError(f"run {name!r} exists with other settings; give this one another --name")
+            if owner and owner != _owner() and _alive(owner) and ended is None:
+                raise RunInUse(f"run {name!r} is being written by process {owner}; wait for it, or give this one another --name")
+            self.db.execute("UPDATE runs SET owner=? WHERE id=?", (_owner(), rid))
+            return rid
+        cur = self.db.execute("INSERT INTO runs(name, config, model, model_sha256, adapter, rustc, git_commit, seed, started, owner) "
+                              "VALUES (?,?,?,?,?,?,?,?,?,?)", (name, json.dumps(config), model, model_sha256, adapter, rustc, git_commit(),
+                                                               seed, time.time(), _owner()))
         return cur.lastrowid
 
-    def end_run(self, run_id):
-        with self.db: self.db.execute("UPDATE runs SET ended=? WHERE id=?", (time.time(), run_id))
+def _end_run(self: EpisodeStore, run_id):
+    with self._tx(): self.db.execute("UPDATE runs SET ended=?, owner=NULL WHERE id=?", (time.time(), run_id))
 
-    def add(self, run_id, cycle, koan, family, att, verdict):
-        "Record one scored attempt (`att`: an agent `Attempt`, `verdict`: its scoring `Verdict` or None)"
-        v = verdict
-        diags = json.dumps([asdict(d) for d in att.check.diagnostics]) if att.check else None
-        row = (run_id, cycle, koan, family, att.attempt, att.prompt, att.reply, att.candidate, att.extraction, diags,
-               int(bool(att.check and att.check.ok)), json.dumps(att.check.error_codes if att.check else []),
-               int(bool(v and v.ran)), v.exit_status if v else None, int(bool(v and v.timed_out)),
-               None if not v or v.stdout_matched is None else int(v.stdout_matched),
-               None if not v or v.tests_passed is None else int(v.tests_passed), int(bool(v and v.passed)),
-               v.reason if v else att.extraction, att.tokens_in, att.tokens_out, att.gen_seconds,
-               att.check.seconds if att.check else None, time.time())
-        with self.db:
-            self.db.execute(f"INSERT OR REPLACE INTO episodes(run_id, cycle, koan, family, attempt, prompt, reply, candidate, "
-                            f"extraction, diagnostics, compiled, error_codes, ran, exit_status, timed_out, stdout_matched, "
-                            f"tests_passed, passed, reason, tokens_in, tokens_out, gen_seconds, check_seconds, created) "
-                            f"VALUES ({','.join('?' * len(row))})", row)
+def _add(self: EpisodeStore, run_id, cycle, koan, family, att, verdict, final=True):
+    "Record one scored attempt, in its own transaction"
+    self.add_rows([episode_row(run_id, cycle, koan, family, att, verdict, final)])
 
-    def done_koans(self, run_id) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT DISTINCT koan FROM episodes WHERE run_id=?", (run_id,))}
+def _add_rows(self: EpisodeStore, rows: list[dict]):
+    "Record several episode rows in one transaction"
+    if not rows: return
+    cols = list(EPISODE_COLUMNS)
+    with self._tx():
+        self.db.executemany(f"INSERT OR REPLACE INTO episodes({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                            [[r[c] for c in cols] for r in rows])
 
-    def run_id(self, name) -> int:
-        row = self.db.execute("SELECT id FROM runs WHERE name=?", (name,)).fetchone()
-        if not row: raise KeyError(f"no run named {name!r} in {self.path}")
-        return row[0]
+EpisodeStore.start_run, EpisodeStore.end_run, EpisodeStore.add, EpisodeStore.add_rows = _start_run, _end_run, _add, _add_rows
 
-    def episodes(self, run_id=None):
-        "Episodes as a pandas DataFrame"
-        import pandas as pd
-        q, a = "SELECT * FROM episodes", ()
-        if run_id is not None: q, a = q + " WHERE run_id=?", (run_id,)
-        return pd.read_sql_query(q + " ORDER BY koan, attempt", self.db, params=a)
+# %% ../nbs/40_episodes.ipynb
+def _done_koans(self: EpisodeStore, run_id) -> set[str]:
+    "Koans whose final attempt is stored (a resumed run skips them)"
+    return {r[0] for r in self.db.execute("SELECT DISTINCT koan FROM episodes WHERE run_id=? AND final=1", (run_id,))}
 
-    def runs(self):
-        import pandas as pd
-        return pd.read_sql_query("SELECT * FROM runs ORDER BY id", self.db)
+def _run_id(self: EpisodeStore, name) -> int:
+    row = self.db.execute("SELECT id FROM runs WHERE name=?", (name,)).fetchone()
+    if not row:
+        names = [r[0] for r in self.db.execute("SELECT name FROM runs ORDER BY id DESC LIMIT 5")]
+        raise KeyError(f"no run named {name!r} in {self.path}" + (f" (latest: {', '.join(names)})" if names else " (it has no runs)"))
+    return row[0]
 
-    def to_jsonl(self, path, run_id=None):
-        self.episodes(run_id).to_json(path, orient="records", lines=True)
+def _episodes(self: EpisodeStore, run_id=None):
+    "Episodes as a pandas DataFrame, by koan and attempt"
+    import pandas as pd
+    q, a = "SELECT * FROM episodes", ()
+    if run_id is not None: q, a = q + " WHERE run_id=?", (run_id,)
+    return pd.read_sql_query(q + " ORDER BY koan, attempt", self.db, params=a)
+
+def _failures(self: EpisodeStore, run_id):
+    "The final attempt of every koan of the run that did not pass"
+    eps = self.episodes(run_id)
+    return eps[(eps.final == 1) & (eps.passed == 0)].reset_index(drop=True)
+
+def _runs(self: EpisodeStore):
+    import pandas as pd
+    return pd.read_sql_query("SELECT * FROM runs ORDER BY id", self.db)
+
+def _to_jsonl(self: EpisodeStore, path, run_id=None): self.episodes(run_id).to_json(path, orient="records", lines=True)
+
+EpisodeStore.done_koans, EpisodeStore.run_id, EpisodeStore.episodes = _done_koans, _run_id, _episodes
+EpisodeStore.failures, EpisodeStore.runs, EpisodeStore.to_jsonl = _failures, _runs, _to_jsonl

@@ -7,12 +7,13 @@ from __future__ import annotations
 import math, time
 from dataclasses import dataclass, asdict
 from .koans import Koan
-from .rustc import Harness, Job
-from .agent import fix_all, GenConfig
-from .episodes import EpisodeStore
+from .rustc import Harness, Job, Verdict
+from .prompt import PromptConfig
+from .agent import fix_all
+from .episodes import EpisodeStore, episode_row
 
 # %% auto 0
-__all__ = ['wilson', 'evaluate', 'per_koan', 'summarize', 'compare', 'plot_families', 'plot_grid']
+__all__ = ['METRICS', 'wilson', 'evaluate', 'per_koan', 'summarize', 'format_summary', 'compare', 'plot_families', 'plot_grid']
 
 # %% ../nbs/50_eval.ipynb
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -23,61 +24,92 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, c - h), min(1.0, c + h))
 
 # %% ../nbs/50_eval.ipynb
-def evaluate(koans: list[Koan], lm, harness: Harness, store: EpisodeStore, run: str, attempts=3,
-             gen: GenConfig = GenConfig(), cycle=0, prepass=None, progress=True, generate_fn=None, config=None,
-             timings: dict|None=None) -> int:
-    "Run the agent on `koans`, score and store every attempt; the run's id. `timings` collects seconds spent generating and in total"
-    from sleepy_coder.agent import generate
+class _Timed:
+    "A policy wrapper that adds up the seconds spent generating"
+    def __init__(self, policy, timings): self.policy, self.timings = policy, timings
+    def __getattr__(self, k): return getattr(self.policy, k)
+    def __call__(self, prompts, adapters=None):
+        t = time.perf_counter(); r = self.policy(prompts, adapters); self.timings["generate"] += time.perf_counter() - t; return r
+    def with_cfg(self, **kw): return _Timed(self.policy.with_cfg(**kw), self.timings)
+
+def _verdicts(harness, jobs):
+    "Verdicts for (koan, attempt) pairs; a candidate the compiler already rejected is not compiled again"
+    todo = [(k, a) for k, a in jobs if a.candidate is not None and a.check is not None and a.check.ok]
+    vs = iter(harness.verdicts([Job(a.candidate, k.expected_stdout, k.tests) for k, a in todo]))
+    out = []
+    for k, a in jobs:
+        if a.candidate is None: out.append(None)
+        elif a.check is not None and a.check.ok: out.append(next(vs))
+        else: out.append(Verdict(False, a.check.error_codes, a.check.diagnostics, reason=a.check.reason))
+    return out
+
+def evaluate(koans: list[Koan], policy, harness: Harness, store: EpisodeStore, run: str, attempts: int = 3,
+             prompt: PromptConfig = PromptConfig(), route=None, prepass: str|None = None, dedupe: int = 0, cycle: int = 0,
+             progress: bool = True, config: dict|None = None, timings: dict|None = None, chunk: int = 512) -> int:
+    "Run the agent on `koans`, score and store every attempt as its round ends; the run's id. `timings` collects seconds"
+    if attempts < 1: raise ValueError(f"attempts={attempts}: need at least 1")
+    if not koans: raise ValueError("no koans to evaluate")
     timings = {} if timings is None else timings
     timings.setdefault("generate", 0.0); timings.setdefault("total", 0.0)
-    inner = generate_fn or (lambda prompts: generate(lm.model, lm.tokenizer, prompts, gen))
-    def timed_gen(prompts):
-        t = time.perf_counter(); r = inner(prompts); timings["generate"] += time.perf_counter() - t; return r
     t_start = time.perf_counter()
-    cfg = dict(attempts=attempts, gen=asdict(gen), prepass=prepass, cycle=cycle, koans=sorted(k.id for k in koans), **(config or {}))
-    rid = store.start_run(run, cfg, lm.name if lm else "scripted", getattr(lm, "sha256", None), None, harness.rustc.version, gen.seed)
-    todo = [k for k in koans if k.id not in store.done_koans(rid)]
+    gen = getattr(policy, "cfg", None)
+    cfg = dict(attempts=attempts, prompt=asdict(prompt), gen=asdict(gen) if gen else None, prepass=prepass, dedupe=dedupe,
+               route=getattr(route, "name", None) or (route.__class__.__name__ if route else None), cycle=cycle,
+               koans=sorted(k.id for k in koans), **(config or {}))
+    rid = store.start_run(run, cfg, policy.name, getattr(policy, "sha256", None), cfg["route"], harness.rustc.version, gen.seed if gen else 0)
+    done = store.done_koans(rid)
+    todo = [k for k in koans if k.id not in done]
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(koans), initial=len(koans) - len(todo), desc=run)
-    step = max(1, gen.batch_size)
-    for s in range(0, len(todo), step):
-        chunk = todo[s:s + step]
-        hist = fix_all([k.buggy for k in chunk], lm.model if lm else None, lm.tokenizer if lm else None, harness,
-                       attempts, gen, prepass, generate_fn=timed_gen)
-        flat = [(k, a) for k, h in zip(chunk, hist) for a in h]
-        vs = harness.verdicts([Job(a.candidate, k.expected_stdout, k.tests) if a.candidate else Job("") for k, a in flat])
-        for (k, a), v in zip(flat, vs): store.add(rid, cycle, k.id, k.family, a, v if a.candidate else None)
-        if bar: bar.update(len(chunk))
+        bar = tqdm(total=len(koans) * attempts, initial=(len(koans) - len(todo)) * attempts, desc=run, unit="attempt")
+    timed = _Timed(policy, timings)
+    for s in range(0, len(todo), chunk):
+        ch = todo[s:s + chunk]
+        def on_round(items):   # score this round's attempts and store them at once
+            vs = _verdicts(harness, [(ch[i], a) for i, a, _ in items])
+            store.add_rows([episode_row(rid, cycle, ch[i].id, ch[i].family, a, v, fin) for (i, a, fin), v in zip(items, vs)])
+            if bar: bar.update(sum(attempts - a.attempt + 1 if fin else 1 for _, a, fin in items))
+        fix_all([k.buggy for k in ch], timed, harness, attempts, prompt, route, prepass, dedupe, on_round=on_round)
     if bar: bar.close()
     timings["total"] += time.perf_counter() - t_start
     store.end_run(rid); return rid
 
 # %% ../nbs/50_eval.ipynb
+METRICS = ("pass@1", "pass@K", "compiles")
+
 def per_koan(eps) -> "pd.DataFrame":
-    "One row per koan from a run's episodes"
-    g = eps.sort_values("attempt").groupby("koan")
-    last = g.tail(1).set_index("koan")
-    first = g.head(1).set_index("koan")
-    green = eps[eps.passed == 1].groupby("koan").attempt.min()
+    "One row per koan from a run's episodes (koans whose final attempt is missing are left out)"
     import pandas as pd
+    eps = eps[eps.koan.isin(eps[eps.final == 1].koan)] if "final" in eps else eps
+    g = eps.sort_values("attempt").groupby("koan")
+    last, first = g.tail(1).set_index("koan"), g.head(1).set_index("koan")
+    green = eps[eps.passed == 1].groupby("koan").attempt.min()
     return pd.DataFrame({"family": last.family, "pass@1": first.passed.astype(bool), "pass@K": last.passed.astype(bool),
                          "compiles": last.compiled.astype(bool), "attempts": g.attempt.max(),
                          "attempts_to_green": green}).sort_index()
 
 def summarize(pk) -> "pd.DataFrame":
-    "Rates with Wilson 95% intervals, overall and per family"
+    "Counts, rates and Wilson 95% bounds of each metric, overall and per family (numbers only; see `format_summary`)"
     import pandas as pd
     rows = []
     for fam, d in [("all", pk), *pk.groupby("family")]:
-        r = {"family": fam, "n": len(d)}
-        for m in ("pass@1", "pass@K", "compiles"):
-            k = int(d[m].sum()); lo, hi = wilson(k, len(d))
-            r[m] = k; r[f"{m} %"] = f"{100 * k / len(d):.1f} [{100 * lo:.0f}, {100 * hi:.0f}]"
+        n = len(d); r = {"family": fam, "n": n}
+        for m in METRICS:
+            k = int(d[m].sum()); lo, hi = wilson(k, n)
+            r.update({m: k, f"{m} rate": k / n if n else float("nan"), f"{m} lo": lo, f"{m} hi": hi})
         r["median attempts to green"] = d.attempts_to_green.median()
         rows.append(r)
     return pd.DataFrame(rows).set_index("family")
+
+def format_summary(s) -> "pd.DataFrame":
+    "`summarize`'s numbers as text: '60.0% [42, 75]'"
+    import pandas as pd
+    out = pd.DataFrame({"n": s.n}, index=s.index)
+    for m in METRICS:
+        out[m] = [f"{100 * r:.1f}% [{100 * lo:.0f}, {100 * hi:.0f}]" for r, lo, hi in zip(s[f"{m} rate"], s[f"{m} lo"], s[f"{m} hi"])]
+    out["median attempts to green"] = s["median attempts to green"]
+    return out
 
 def compare(pk_new, pk_old, metric="pass@K") -> dict:
     "Koans gained and lost on `metric` between two runs (on the koans both ran)"
@@ -90,9 +122,8 @@ def plot_families(summary, metric="pass@K", ax=None):
     "Pass rate by family with Wilson 95% intervals"
     import matplotlib.pyplot as plt
     s = summary.drop(index="all", errors="ignore")
-    p = s[metric] / s.n
-    lo_hi = [wilson(int(k), int(n)) for k, n in zip(s[metric], s.n)]
-    err = [[pp - l for pp, (l, _) in zip(p, lo_hi)], [u - pp for pp, (_, u) in zip(p, lo_hi)]]
+    p = s[f"{metric} rate"]
+    err = [p - s[f"{metric} lo"], s[f"{metric} hi"] - p]
     ax = ax or plt.subplots(figsize=(6, 3))[1]
     ax.bar(s.index, p, yerr=err, capsize=4); ax.set_ylim(0, 1); ax.set_ylabel(f"{metric} rate"); ax.set_title(f"{metric} by family (95% Wilson)")
     return ax

@@ -181,11 +181,14 @@ def load_koans(root=None) -> tuple[dict[str, Koan], list[Problem]]:
     return koans, probs
 
 # %% ../nbs/00_koans.ipynb
-def read_set(name_or_path, koans: dict[str, Koan]|None=None) -> list[str]:
-    "The ids in a named set (`data/sets/<name>.txt`) or a set file; checked against `koans` if given"
+def read_set(name_or_path, koans: dict[str, Koan]|None=None, dirs=()) -> list[str]:
+    "The ids in a named set (`data/sets/<name>.txt`, else `<dir>/<name>.txt` for each of `dirs`) or a set file; checked against `koans` if given"
     p = Path(name_or_path)
-    if not p.suffix: p = data_dir()/"sets"/f"{name_or_path}.txt"
-    if not p.is_file(): raise FileNotFoundError(f"no koan set {name_or_path!r} (looked for {p})")
+    if not p.suffix:
+        looked = [data_dir()/"sets"/f"{name_or_path}.txt", *(Path(d)/f"{name_or_path}.txt" for d in dirs)]
+        p = next((c for c in looked if c.is_file()), looked[0])
+    else: looked = [p]
+    if not p.is_file(): raise FileNotFoundError(f"no koan set {name_or_path!r} (looked for {', '.join(map(str, looked))})")
     ids = [l.split("#")[0].strip() for l in p.read_text().splitlines()]
     ids = [i for i in ids if i]
     if len(set(ids)) != len(ids): raise ValueError(f"{p}: duplicate ids {sorted({i for i in ids if ids.count(i) > 1})}")
@@ -194,9 +197,9 @@ def read_set(name_or_path, koans: dict[str, Koan]|None=None) -> list[str]:
         if missing: raise ValueError(f"{p}: ids not in the corpus: {missing}")
     return ids
 
-def select(koans: dict[str, Koan], set_name=None, family=None) -> list[Koan]:
-    "Koans of a named set and/or family, in id order"
-    ids = read_set(set_name, koans) if set_name else sorted(koans)
+def select(koans: dict[str, Koan], set_name=None, family=None, dirs=()) -> list[Koan]:
+    "Koans of a named set and/or family, in id order (sets are also looked for in `dirs`, e.g. synthesized ones)"
+    ids = read_set(set_name, koans, dirs) if set_name else sorted(koans)
     fams = {family, FAMILIES.get(family)} if family else None
     if family and not ({family, FAMILIES.get(family)} & set(FAMILY_PREFIX)): raise ValueError(f"unknown family {family!r}")
     return [koans[i] for i in sorted(ids) if not fams or koans[i].family in fams]

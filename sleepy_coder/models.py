@@ -4,13 +4,14 @@
 
 # %% ../nbs/20_models.ipynb 2
 from __future__ import annotations
-import hashlib, importlib.metadata, os, re, shutil, tempfile
+import hashlib, importlib.metadata, os, re, shutil, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['ALIASES', 'DEFAULT_MODEL', 'TINY', 'CHATML', 'ChunkedGGUF', 'chunk_files', 'join_chunks', 'models_dir',
-           'convert_gguf', 'resolve_model', 'tiny_tokenizer', 'tiny_model', 'pick_device', 'LoadedModel', 'load_model']
+__all__ = ['ALIASES', 'DEFAULT_MODEL', 'TINY', 'CHATML', 'ChunkedGGUF', 'chunk_files', 'join_chunks', 'models_dir', 'check_gguf',
+           'clean_stale', 'convert_gguf', 'resolve_model', 'tiny_tokenizer', 'tiny_model', 'pick_device', 'LoadedModel',
+           'load_model']
 
 # %% ../nbs/20_models.ipynb
 @dataclass(frozen=True)
@@ -72,61 +73,94 @@ def _detach_quantizer(model):
     if hasattr(model.config, "quantization_config"): del model.config.quantization_config
     return model
 
-def convert_gguf(gguf: Path, dest: Path) -> Path:
-    "Dequantize `gguf` into a bf16 safetensors folder `dest` (atomic)"
+def check_gguf(path: Path):
+    "Raise a one-line error naming `path` if it is not a complete GGUF file (a truncated download, say)"
+    from gguf import GGUFReader
+    path = Path(path); size = path.stat().st_size
+    try:
+        r = GGUFReader(str(path))
+        end = max((t.data_offset + t.n_bytes for t in r.tensors), default=0)
+    except Exception as e: raise ValueError(f"{path} is not a readable GGUF file ({size:,} bytes; truncated?): {type(e).__name__}: {str(e)[:120]}") from None
+    if end > size: raise ValueError(f"{path} is truncated: its tensors need {end:,} bytes, the file has {size:,}")
+
+def _tmp_name(dest: Path) -> str: return f"{dest.name}.{os.getpid()}.tmp"
+
+def clean_stale(folder: Path) -> list[Path]:
+    "Remove the temporary files and folders of conversions whose process is gone; what was removed"
+    out = []
+    for p in Path(folder).glob("*.*.tmp"):
+        pid = p.name.split(".")[-2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(p) if p.is_dir() else p.unlink(); out.append(p)
+    return out
+
+def convert_gguf(gguf: Path, dest: Path, log=print) -> Path:
+    "Dequantize `gguf` into a bf16 safetensors folder `dest` (atomic: a temporary folder renamed into place)"
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    gguf = Path(gguf)
+    gguf = Path(gguf); check_gguf(gguf)
+    log(f"converting {gguf.name} to bf16 once, into {dest} (about a minute; about {gguf.stat().st_size * 3 // 10**9 + 1} GB)")
+    t0 = time.time()
     tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
     _detach_quantizer(model)
-    tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
-    model.save_pretrained(tmp); tok.save_pretrained(tmp)
-    (tmp/"SOURCE").write_text(f"{gguf.name}\n")
-    if dest.exists(): shutil.rmtree(dest)
-    tmp.rename(dest); return dest
+    tmp = dest.parent/_tmp_name(dest)
+    try:
+        model.save_pretrained(tmp); tok.save_pretrained(tmp)
+        (tmp/"SOURCE").write_text(f"{gguf.name}\n")
+        if dest.exists(): shutil.rmtree(dest)
+        tmp.rename(dest)
+    except BaseException:   # Ctrl-C or a full disk: leave nothing that looks like a cache
+        shutil.rmtree(tmp, ignore_errors=True); raise
+    log(f"converted in {time.time() - t0:.0f} s")
+    return dest
 
-def resolve_model(name: str, home) -> Path|str:
-    "A loadable folder (or hub id) for `name`: an alias, a .gguf path, a local folder, or a hub id"
+_PATHLIKE = re.compile(r"^(?:[/~.]|[A-Za-z]:\\)")
+
+def resolve_model(name: str, home, log=print) -> Path|str:
+    "A loadable folder (or hub id) for `name`: an alias, a .gguf file, a local folder, or a hub id"
     if name in ALIASES:
         dest = models_dir(home)/f"{name}-bf16"
         if (dest/"config.json").exists(): return dest
-        spec = ALIASES[name]; dest.parent.mkdir(parents=True, exist_ok=True)
+        spec = ALIASES[name]; dest.parent.mkdir(parents=True, exist_ok=True); clean_stale(dest.parent)
         gguf = join_chunks(chunk_files(spec), dest.parent/f"{name}.gguf", spec.size, spec.sha256)
-        try: return convert_gguf(gguf, dest)
+        try: return convert_gguf(gguf, dest, log)
         finally: gguf.unlink(missing_ok=True)
     p = Path(name).expanduser()
     if p.suffix == ".gguf":
         if not p.is_file(): raise FileNotFoundError(f"no GGUF file {p}")
         dest = models_dir(home)/f"{p.stem}-{hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:8]}-bf16"
         if (dest/"config.json").exists(): return dest
-        dest.parent.mkdir(parents=True, exist_ok=True); return convert_gguf(p, dest)
+        dest.parent.mkdir(parents=True, exist_ok=True); clean_stale(dest.parent); return convert_gguf(p, dest, log)
     if p.is_dir():
         if not (p/"config.json").exists(): raise FileNotFoundError(f"{p} has no config.json: not a Hugging Face model folder")
         return p
+    if p.exists(): raise ValueError(f"{p} is a file, not a model: give a .gguf file, a model folder or an alias ({', '.join(ALIASES)})")
+    if _PATHLIKE.match(name) or (("/" in name) and Path(name.split("/")[0]).is_dir()):
+        raise FileNotFoundError(f"no model folder {p}")
     if re.fullmatch(r"[\w.-]+/[\w.-]+", name):
-        if os.environ.get("HF_HUB_OFFLINE") or not _online():
-            raise ConnectionError(f"{name!r} looks like a hub id, but the hub cannot be reached (offline); "
-                                  f"use one of {list(ALIASES)}, a .gguf file or a local folder")
-        return name
+        if os.environ.get("HF_HUB_OFFLINE"): raise ConnectionError(f"{name!r} is not an alias or a local folder, and HF_HUB_OFFLINE is set")
+        return name   # a hub id: tried by the loader, which says in one line if the hub can't be reached
     raise ValueError(f"unknown model {name!r}: use one of {[*ALIASES, TINY]}, a .gguf file, a local folder or a hub id")
-
-def _online(host="huggingface.co", timeout=2.0) -> bool:
-    import socket
-    try: socket.create_connection((host, 443), timeout=timeout).close(); return True
-    except OSError: return False
 
 # %% ../nbs/20_models.ipynb
 CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
           "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
 
+_TINY_TEXTS = [
+    'fn main() {\n    let greeting = String::from("hello");\n    let owned = greeting.clone();\n    println!("{} -> {}", greeting, owned);\n}\n',
+    'use std::collections::HashMap;\n#[derive(Debug, Clone, PartialEq)]\nstruct Item { name: String, qty: u32 }\nimpl Item {\n    fn new(name: &str) -> Self { Item { name: name.to_string(), qty: 0 } }\n}\n',
+    'fn largest<T: PartialOrd + Copy>(xs: &[T]) -> T {\n    let mut m = xs[0];\n    for &x in xs { if x > m { m = x; } }\n    m\n}\n',
+    'fn parse(s: &str) -> Result<i32, String> {\n    let n: i32 = s.trim().parse().map_err(|e| format!("{e}"))?;\n    Ok(n * 2)\n}\n',
+    'error[E0382]: borrow of moved value\nhelp: consider cloning the value\nThis Rust program does not compile. rustc reports: Fix it.\n',
+    'You are an expert Rust programmer. Reply with the complete corrected program in one ```rust code block.\n```\n',
+] * 4
+
 def tiny_tokenizer(texts=None, vocab_size=512):
-    "A byte-level BPE tokenizer trained here, with ChatML special tokens and template"
+    "A byte-level BPE tokenizer trained here (on a few Rust snippets), with ChatML special tokens and template"
     from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
     from transformers import PreTrainedTokenizerFast
-    if texts is None:
-        from sleepy_coder.koans import load_koans
-        texts = [k.buggy + k.fixed for k in load_koans()[0].values()]
+    texts = texts or _TINY_TEXTS
     t = Tokenizer(models.BPE())
     t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False); t.decoder = decoders.ByteLevel()
     special = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -160,15 +194,19 @@ class LoadedModel:
     device: str
     sha256: str|None = None   # of the GGUF it came from, for aliases
 
-def load_model(name: str = DEFAULT_MODEL, home=None, device=None) -> LoadedModel:
-    "Resolve and load `name` in bf16 on the GPU if there is one, else on the CPU"
+def load_model(name: str = DEFAULT_MODEL, home=None, device=None, log=print) -> LoadedModel:
+    "Resolve and load `name` in bf16 on the GPU if there is one, else on the CPU; `home` holds the converted cache"
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     device = device or pick_device()
     if name == TINY:
         m, t = tiny_model(); return LoadedModel(name, m.to(device), t, device)
-    home = home or os.environ.get("SLEEPY_CODER_HOME") or Path.home()/".cache"/"sleepy_coder"
-    src = resolve_model(name, home)
-    tok = AutoTokenizer.from_pretrained(str(src))
-    model = AutoModelForCausalLM.from_pretrained(str(src), dtype=torch.bfloat16).to(device).eval()
+    if home is None and (name in ALIASES or name.endswith(".gguf")): raise ValueError(f"load_model({name!r}) needs home=: the folder for the converted cache")
+    src = resolve_model(name, home, log)
+    try:
+        tok = AutoTokenizer.from_pretrained(str(src))
+        model = AutoModelForCausalLM.from_pretrained(str(src), dtype=torch.bfloat16).to(device).eval()
+    except OSError as e:
+        if isinstance(src, Path): raise
+        raise ConnectionError(f"model {name!r} is not an alias, not a local folder, and can't be loaded from the hub: {str(e).splitlines()[0][:200]}") from None
     return LoadedModel(name, model, tok, device, ALIASES[name].sha256 if name in ALIASES else None)

@@ -4,11 +4,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/"tools"))
+from build_docs import readme_text, build_site
 NBS = sorted(p for p in (ROOT/"nbs").rglob("*.ipynb") if not p.name.startswith("_") and "_proc" not in p.parts)
 
 def test_readme_comes_from_index():
-    from sleepy_coder.docs import readme_text
-    assert (ROOT/"README.md").read_text() == readme_text(ROOT/"nbs"/"index.ipynb"), "run: python -m sleepy_coder.docs"
+    assert (ROOT/"README.md").read_text() == readme_text(ROOT/"nbs"/"index.ipynb"), "run: python tools/build_docs.py readme"
 
 def test_library_matches_notebooks(tmp_path):
     "nbdev_export in a scratch copy changes nothing: the .py files are what the notebooks say"

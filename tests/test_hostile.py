@@ -90,15 +90,12 @@ def check_cli(h, prog: str, koan_dir, tmp_path):
     return v
 
 def eval_path(h, prog: str, tmp_path):
-    "The eval path: a scripted model replies with `prog`; the stored episode says whether it passed"
-    from sleepy_coder.agent import ScriptedModel, FENCE
+    "The eval path: a scripted policy replies with `prog`; the stored episode says whether it passed"
+    from sleepy_coder.testing import ScriptedPolicy, FENCE
     from sleepy_coder.eval import evaluate
     from sleepy_coder.episodes import EpisodeStore
-    from sleepy_coder.models import load_model, TINY
-    global _LM
-    if "_LM" not in globals(): _LM = load_model(TINY)
     store = EpisodeStore(tmp_path/"e.sqlite")
-    rid = evaluate([KOAN], _LM, h, store, "hostile", attempts=1, generate_fn=ScriptedModel([FENCE + prog + "```"]), progress=False)
+    rid = evaluate([KOAN], ScriptedPolicy([FENCE + prog + "```"]), h, store, "hostile", attempts=1, progress=False)
     return bool(store.episodes(rid).passed.iloc[0])
 
 def not_passed_anywhere(h, prog, koan_dir, tmp_path):

@@ -4,24 +4,15 @@ from pathlib import Path
 from sleepy_coder.koans import load_koans, read_koan, KoanError, koans_dir, koan_toml
 from sleepy_coder.cli import main
 
-GOOD = koans_dir()/"borrow_checker"/"bc_001.toml"
+from sleepy_coder.testing import good_koan_toml, bad_koan_files
+
+BAD = bad_koan_files()
 
 @pytest.fixture
 def folder(tmp_path):
     d = tmp_path/"koans"; (d/"borrow_checker").mkdir(parents=True)
-    shutil.copy(GOOD, d/"borrow_checker"/"bc_001.toml")
+    (d/"borrow_checker"/"bc_901.toml").write_text(good_koan_toml())
     return d
-
-BAD = {
-    "invalid.toml": ('id = "invalid\nfamily = ', "invalid TOML"),
-    "missing.toml": ('id = "missing"\nfamily = "borrow_checker"\ntitle = "t"\n', "buggy: missing required field"),
-    "typed.toml": (GOOD.read_text().replace('id = "bc_001"', 'id = "typed"').replace('error_codes = ["E0382"]', 'error_codes = "E0382"'), "error_codes: must be a list"),
-    "family.toml": (GOOD.read_text().replace('id = "bc_001"', 'id = "family"').replace('family = "borrow_checker"', 'family = "spelling"'), "family: unknown family 'spelling'"),
-    "latin1.toml": ('title = "caf\xe9"'.encode("latin-1"), "is not UTF-8"),
-    "huge.toml": ("# " + "x" * (1 << 20) + "\n", "koan files are at most"),
-    "misnamed.toml": (GOOD.read_text(), "differs from the file name"),
-    "unsafe.toml": (GOOD.read_text().replace('id = "bc_001"', 'id = "unsafe"').replace("let owned = greeting.clone();", "let owned = unsafe { std::ptr::read(&greeting) };"), "fixed: uses `unsafe`"),
-}
 
 @pytest.mark.parametrize("name", BAD)
 def test_bad_file_message(folder, name):
@@ -33,15 +24,15 @@ def test_bad_file_message(folder, name):
 
 def test_duplicate_id(folder):
     (folder/"borrow_checker"/"more").mkdir()
-    shutil.copy(GOOD, folder/"borrow_checker"/"more"/"bc_001.toml")
+    (folder/"borrow_checker"/"more"/"bc_901.toml").write_text(good_koan_toml())
     koans, probs = load_koans(folder)
-    assert list(koans) == ["bc_001"] and len(probs) == 1 and "duplicate id 'bc_001'" in str(probs[0])
+    assert list(koans) == ["bc_901"] and len(probs) == 1 and "duplicate id 'bc_901'" in str(probs[0])
 
 def test_validate_cli_keeps_going(folder, capsys):
     for name, (text, _) in BAD.items():
         f = folder/"misc"/name; f.parent.mkdir(exist_ok=True)
         f.write_bytes(text if isinstance(text, bytes) else text.encode())
-    broken = GOOD.read_text().replace('id = "bc_001"', 'id = "bc_900"').replace("hello -> HELLO", "hello -> hello")
+    broken = good_koan_toml().replace('id = "bc_901"', 'id = "bc_900"').replace("hello -> HELLO", "hello -> hello")
     (folder/"borrow_checker"/"bc_900.toml").write_text(broken)
     rc = main(["koans", "validate", "--koans", str(folder), "--no-cache"])
     out = capsys.readouterr().out
