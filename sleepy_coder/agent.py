@@ -31,7 +31,7 @@ class Attempt:
     adapter: str|None = None   # the route the policy used (None: the base model)
     resampled: int = 0         # how often a repeated candidate was sampled again
 
-Route = Callable[[list[Diagnostic]], "str|None"]
+Route = Callable[[list[Diagnostic], str], "str|None"]   # (diagnostics of this attempt's program, the original program) -> adapter
 
 def _choose(checks: list[Compiled|None]) -> int:
     "Index of the candidate to keep: the first that compiles, else the fewest errors"
@@ -46,11 +46,14 @@ def _resample(policy, prompts, routes, seed) -> list[tuple[str|None, str, object
     gens = policy.with_cfg(do_sample=True, n=1, seed=seed)(prompts, routes)
     return [(*extract_code(g[0].text), g[0]) for g in gens]
 
-def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int = 3, prompt: PromptConfig = PromptConfig(),
-            route: Route|None = None, prepass: str|None = None, dedupe: int = 0,
+def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int = 3, prompt: PromptConfig|list = PromptConfig(),
+            route: Route|list|None = None, prepass: str|None = None, dedupe: int = 0,
             on_attempt: Callable|None = None, on_round: Callable|None = None) -> list[list[Attempt]]:
-    "Up to `attempts` attempts on each program; every attempt is returned, in order"
+    "Up to `attempts` attempts on each program; every attempt is returned, in order. `prompt` and `route` may be one per program"
     if attempts < 1: raise ValueError(f"attempts={attempts}: need at least 1")
+    prompts_cfg = prompt if isinstance(prompt, list) else [prompt] * len(programs)
+    routers = route if isinstance(route, list) else [route] * len(programs)
+    if len(prompts_cfg) != len(programs) or len(routers) != len(programs): raise ValueError("one prompt config and one route per program")
     start = list(programs)
     if prepass:   # rustc's own suggestions first
         from sleepy_coder.compiler_fix import compiler_fix
@@ -70,9 +73,9 @@ def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int
     if done and on_round: on_round(done)
     for a in range(1, attempts + 1):
         if not active: break
-        routes = [route(diags[i]) for i in active] if route else None
-        prompts = [build_prompt(policy.tokenizer, start[i], first[i].diagnostics, prompt, past[i]) if prompt.history
-                   else build_prompt(policy.tokenizer, cur[i], diags[i], prompt) for i in active]
+        routes = [routers[i](diags[i], programs[i]) if routers[i] else None for i in active] if any(routers) else None
+        prompts = [build_prompt(policy.tokenizer, start[i], first[i].diagnostics, prompts_cfg[i], past[i]) if prompts_cfg[i].history
+                   else build_prompt(policy.tokenizer, cur[i], diags[i], prompts_cfg[i]) for i in active]
         gens = policy(prompts, routes)
         flat = [(k, g, *extract_code(g.text)) for k, gl in enumerate(gens) for g in gl]
         checks = iter(harness.checks([c for *_, c, _ in flat if c is not None]))

@@ -13,7 +13,8 @@ from .agent import fix_all
 from .episodes import EpisodeStore, episode_row
 
 # %% auto 0
-__all__ = ['METRICS', 'wilson', 'evaluate', 'per_koan', 'summarize', 'format_summary', 'compare', 'plot_families', 'plot_grid']
+__all__ = ['METRICS', 'wilson', 'Arm', 'evaluate_many', 'evaluate', 'per_koan', 'summarize', 'format_summary', 'compare',
+           'plot_families', 'plot_grid']
 
 # %% ../nbs/50_eval.ipynb
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -43,37 +44,61 @@ def _verdicts(harness, jobs):
         else: out.append(Verdict(False, a.check.error_codes, a.check.diagnostics, reason=a.check.reason))
     return out
 
-def evaluate(koans: list[Koan], policy, harness: Harness, store: EpisodeStore, run: str, attempts: int = 3,
-             prompt: PromptConfig = PromptConfig(), route=None, prepass: str|None = None, dedupe: int = 0, cycle: int = 0,
-             progress: bool = True, config: dict|None = None, timings: dict|None = None, chunk: int = 512) -> int:
-    "Run the agent on `koans`, score and store every attempt as its round ends; the run's id. `timings` collects seconds"
+@dataclass
+class Arm:
+    "One variant evaluated in a shared pass: its run name, prompt settings and route"
+    run: str
+    prompt: PromptConfig = PromptConfig()
+    route: object = None
+    config: dict|None = None
+
+def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, store: EpisodeStore, attempts: int = 3,
+                  prepass: str|None = None, dedupe: int = 0, cycle: int = 0, progress: bool = True,
+                  timings: dict|None = None, chunk: int = 4096, desc: str|None = None) -> dict[str, int]:
+    "Every arm on every koan, generated together (one batch per round), each arm stored as its own run; run ids by arm"
     if attempts < 1: raise ValueError(f"attempts={attempts}: need at least 1")
     if not koans: raise ValueError("no koans to evaluate")
+    if len({a.run for a in arms}) != len(arms): raise ValueError("arms need distinct run names")
     timings = {} if timings is None else timings
     timings.setdefault("generate", 0.0); timings.setdefault("total", 0.0)
     t_start = time.perf_counter()
     gen = getattr(policy, "cfg", None)
-    cfg = dict(attempts=attempts, prompt=asdict(prompt), gen=asdict(gen) if gen else None, prepass=prepass, dedupe=dedupe,
-               route=getattr(route, "name", None) or (route.__class__.__name__ if route else None), cycle=cycle,
-               koans=sorted(k.id for k in koans), **(config or {}))
-    rid = store.start_run(run, cfg, policy.name, getattr(policy, "sha256", None), cfg["route"], harness.rustc.version, gen.seed if gen else 0)
-    done = store.done_koans(rid)
-    todo = [k for k in koans if k.id not in done]
+    rids, todo = {}, []
+    for arm in arms:
+        cfg = dict(attempts=attempts, prompt=asdict(arm.prompt), gen=asdict(gen) if gen else None, prepass=prepass, dedupe=dedupe,
+                   route=getattr(arm.route, "name", None) or (arm.route.__class__.__name__ if arm.route else None), cycle=cycle,
+                   koans=sorted(k.id for k in koans), **(arm.config or {}))
+        rids[arm.run] = rid = store.start_run(arm.run, cfg, policy.name, getattr(policy, "sha256", None), cfg["route"],
+                                              harness.rustc.version, gen.seed if gen else 0)
+        done = store.done_koans(rid)
+        todo += [(arm, k) for k in koans if k.id not in done]
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(koans) * attempts, initial=(len(koans) - len(todo)) * attempts, desc=run, unit="attempt")
+        total = len(koans) * len(arms) * attempts
+        bar = tqdm(total=total, initial=total - len(todo) * attempts, desc=desc or arms[0].run, unit="attempt")
     timed = _Timed(policy, timings)
-    for s in range(0, len(todo), chunk):
-        ch = todo[s:s + chunk]
-        def on_round(items):   # score this round's attempts and store them at once
-            vs = _verdicts(harness, [(ch[i], a) for i, a, _ in items])
-            store.add_rows([episode_row(rid, cycle, ch[i].id, ch[i].family, a, v, fin) for (i, a, fin), v in zip(items, vs)])
-            if bar: bar.update(sum(attempts - a.attempt + 1 if fin else 1 for _, a, fin in items))
-        fix_all([k.buggy for k in ch], timed, harness, attempts, prompt, route, prepass, dedupe, on_round=on_round)
-    if bar: bar.close()
+    try:
+        for s in range(0, len(todo), chunk):
+            ch = todo[s:s + chunk]
+            def on_round(items):   # score this round's attempts and store them at once
+                vs = _verdicts(harness, [(ch[i][1], a) for i, a, _ in items])
+                store.add_rows([episode_row(rids[ch[i][0].run], cycle, ch[i][1].id, ch[i][1].family, a, v, fin) for (i, a, fin), v in zip(items, vs)])
+                if bar: bar.update(sum(attempts - a.attempt + 1 if fin else 1 for _, a, fin in items))
+            fix_all([k.buggy for _, k in ch], timed, harness, attempts, [a.prompt for a, _ in ch], [a.route for a, _ in ch],
+                    prepass, dedupe, on_round=on_round)
+    finally:
+        if bar: bar.close()
     timings["total"] += time.perf_counter() - t_start
-    store.end_run(rid); return rid
+    for rid in rids.values(): store.end_run(rid)
+    return rids
+
+def evaluate(koans: list[Koan], policy, harness: Harness, store: EpisodeStore, run: str, attempts: int = 3,
+             prompt: PromptConfig = PromptConfig(), route=None, prepass: str|None = None, dedupe: int = 0, cycle: int = 0,
+             progress: bool = True, config: dict|None = None, timings: dict|None = None, chunk: int = 512) -> int:
+    "Run the agent on `koans`, score and store every attempt as its round ends; the run's id. `timings` collects seconds"
+    return evaluate_many(koans, [Arm(run, prompt, route, config)], policy, harness, store, attempts, prepass, dedupe, cycle,
+                         progress, timings, chunk)[run]
 
 # %% ../nbs/50_eval.ipynb
 METRICS = ("pass@1", "pass@K", "compiles")
