@@ -119,6 +119,10 @@ def _generate_cb(model, tokenizer, prompts, cfg: GenConfig, adapters) -> list[li
     reqs = [x for x in ids for _ in range(cfg.n)]             # one request per candidate: each samples on its own
     gc = GenerationConfig(max_new_tokens=cfg.max_new_tokens, eos_token_id=stops, pad_token_id=tokenizer.pad_token_id or stops[0],
                           do_sample=cfg.do_sample, **(dict(temperature=cfg.temperature, top_p=cfg.top_p, top_k=None) if cfg.do_sample else {}))
+    key = (cfg.max_new_tokens, cfg.do_sample, cfg.temperature, cfg.top_p, tuple(stops))
+    if getattr(model, "_sleepy_cb_key", None) != key:   # a kept manager keeps its generation config: rebuild it when that changes
+        model.destroy_cached_continuous_batching_manager(); model._sleepy_cb_key = key
+    import logging; logging.getLogger("ContinuousBatchingLogger").setLevel(logging.ERROR)
     torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
     res = list(model.generate_batch(reqs, generation_config=gc, persistent_manager=True, progress_bar=False).values())
