@@ -51,13 +51,15 @@ def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int
             on_attempt: Callable|None = None, on_round: Callable|None = None) -> list[list[Attempt]]:
     "Up to `attempts` attempts on each program; every attempt is returned, in order. `prompt` and `route` may be one per program"
     if attempts < 1: raise ValueError(f"attempts={attempts}: need at least 1")
-    prompts_cfg = prompt if isinstance(prompt, list) else [prompt] * len(programs)
-    routers = route if isinstance(route, list) else [route] * len(programs)
-    if len(prompts_cfg) != len(programs) or len(routers) != len(programs): raise ValueError("one prompt config and one route per program")
+    per = lambda x: x if isinstance(x, list) else [x] * len(programs)
+    prompts_cfg, routers, prepasses, dedupes = per(prompt), per(route), per(prepass), per(dedupe)
+    if not all(len(x) == len(programs) for x in (prompts_cfg, routers, prepasses, dedupes)):
+        raise ValueError("one prompt config, route, prepass and dedupe per program (or one for all)")
     start = list(programs)
-    if prepass:   # rustc's own suggestions first
+    if any(prepasses):   # rustc's own suggestions first
         from sleepy_coder.compiler_fix import compiler_fix
-        with ThreadPoolExecutor(harness.workers) as ex: start = [c for c, _ in ex.map(lambda p: compiler_fix(p, harness, prepass), start)]
+        with ThreadPoolExecutor(harness.workers) as ex:
+            start = list(ex.map(lambda ip: compiler_fix(ip[1], harness, prepasses[ip[0]])[0] if prepasses[ip[0]] else ip[1], enumerate(start)))
     first = harness.checks(start)
     cur, diags = list(start), [c.diagnostics for c in first]
     past = [[] for _ in programs]                            # (candidate, its diagnostics), for history prompts
@@ -66,7 +68,7 @@ def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int
     active, done = [], []
     for i, c in enumerate(first):
         if c.ok:   # already compiles (after the prepass): that program is the candidate; the model is not asked
-            att = Attempt(1, "", "", start[i], "prepass" if prepass else "unchanged", c, 0, 0, 0.0)
+            att = Attempt(1, "", "", start[i], "prepass" if prepasses[i] else "unchanged", c, 0, 0, 0.0)
             hist[i].append(att); done.append((i, att, True))
             if on_attempt: on_attempt(i, att)
         else: active.append(i)
@@ -84,10 +86,11 @@ def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int
         for j, (k, *_) in enumerate(flat): best.setdefault(k, []).append(j)
         chosen = {k: js[_choose([chk[j] for j in js])] for k, js in best.items()}
         picks = {k: [flat[j][1], flat[j][2], flat[j][3], chk[j], 0] for k, j in chosen.items()}
-        for r in range(dedupe):   # candidates the program already had: sample again
-            again = [k for k, (g, c, how, ch, n) in picks.items() if c is not None and _norm(c) in seen[active[k]]]
+        for r in range(max(dedupes[i] for i in active)):   # candidates the program already had: sample again
+            again = [k for k, (g, c, how, ch, n) in picks.items() if c is not None and _norm(c) in seen[active[k]] and r < dedupes[active[k]]]
             if not again: break
-            res = _resample(policy, [prompts[k] for k in again], [routes[k] for k in again] if routes else None, seed=1000 * a + r)
+            base_seed = getattr(getattr(policy, "cfg", None), "seed", 0)
+            res = _resample(policy, [prompts[k] for k in again], [routes[k] for k in again] if routes else None, seed=10007 * base_seed + 1000 * a + r)
             new = [x for x in res if x[0] is not None]
             nchk = iter(harness.checks([x[0] for x in new]))
             for k, (c, how, g) in zip(again, res):

@@ -16,7 +16,8 @@ from .generate import GenConfig, ENGINES
 
 # %% auto 0
 __all__ = ['MAX_PROGRAM_BYTES', 'COMMANDS', 'ERRORS', 'UserError', 'Interrupted', 'home', 'writable_home', 'list_koans', 'show',
-           'check', 'validate', 'synth', 'baseline', 'eval_model', 'run_live', 'parser', 'main']
+           'check', 'validate', 'synth', 'baseline', 'eval_model', 'run_live', 'sleep_night', 'run_cycle',
+           'housekeeping', 'parser', 'main']
 
 # %% ../nbs/99_cli.ipynb
 class UserError(Exception):
@@ -226,6 +227,9 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
          system:str=PromptConfig.system, # system line: default, keep or none
          no_prefill:store_true=False,    # don't open the reply with a code fence
          prepass:str=None,               # apply rustc's suggestions first: machine or maybe
+         adapter:str=None,               # serve a night's Share state: routed (by the night's router), averaged, or one task's name
+         night:str=None,                 # the night folder for --adapter (default: the last kept cycle's)
+         cycle:int=None,                 # evaluate kept cycle N (its night, routed); 0 is the base model
          label:str=None,                 # a free label stored with the run
          name:str=None,                  # run name (default: made from every setting; the same command resumes)
          compare:str=None,               # an earlier run's name to list the koans gained and lost against
@@ -246,15 +250,27 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)
     store = EpisodeStore(db or writable_home()/"episodes.sqlite")
-    settings = dict(attempts=attempts, gen=asdict(gen), prompt=asdict(prompt), prepass=prepass, dedupe=dedupe, label=label)
+    settings = dict(attempts=attempts, gen=asdict(gen), prompt=asdict(prompt), prepass=prepass, dedupe=dedupe, label=label,
+                    adapter=adapter, night=night, cycle=cycle)
     name = name or _default_name(model, set, family, koans, limit, dict(settings, model=model, koans=[k.id for k in ks]))
     if compare:
         if compare == name: raise UserError(f"--compare {compare!r} is this run: compare with an earlier one")
         store.run_id(compare)   # fails now, not after the evaluation
+    night_dir = _night_dir(adapter, night, cycle)
     lm = _load(model)
-    policy = HFPolicy.from_loaded(lm, gen)
+    policy, route = HFPolicy.from_loaded(lm, gen), None
+    if night_dir:
+        from sleepy_coder.night import load_share
+        from sleepy_coder.router import ConstantRouter
+        share, router = load_share(lm.model, night_dir)
+        if adapter == "averaged": share.average("__avg__", list(share.tasks)); route = ConstantRouter("__avg__", name="averaged")
+        elif adapter in (None, "routed"): route = router
+        elif adapter in share.tasks: route = ConstantRouter(adapter, name=adapter)
+        else: raise UserError(f"--adapter {adapter!r}: use routed, averaged or one of the night's tasks ({', '.join(share.tasks)})")
+        policy = HFPolicy(share, lm.tokenizer, gen, f"{model}+{Path(night_dir).parent.name}/{adapter or 'routed'}", lm.sha256)
     tm = {}
-    try: rid = evaluate(ks, policy, h, store, name, attempts, prompt, None, prepass, dedupe, config=dict(label=label), timings=tm)
+    try: rid = evaluate(ks, policy, h, store, name, attempts, prompt, route, prepass, dedupe,
+                        config=dict(label=label, night=str(night_dir) if night_dir else None), timings=tm)
     except KeyboardInterrupt:
         rid = store.run_id(name)
         raise Interrupted(f"interrupted: run {name!r} kept {len(store.done_koans(rid))} of {len(ks)} koans in {store.path}; "
@@ -311,8 +327,106 @@ def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder 
         print(f"verdict: {'PASSED' if v and v.passed else 'failed'} ({clean_text(v.reason) if v else 'no program'})")
 
 # %% ../nbs/99_cli.ipynb
+def _night_dir(adapter, night, cycle):
+    "The night folder that `eval --adapter/--night/--cycle` asks for, or None for the base model"
+    from sleepy_coder.cycle import read_cycle, last_kept
+    if cycle is not None:
+        if adapter or night: raise UserError("--cycle serves that cycle's night, routed: give --cycle, or --adapter/--night, not both")
+        rec = read_cycle(home(), cycle)
+        if rec is None: raise UserError(f"no cycle {cycle} in {home()/'cycles'} (`sleepy-coder cycle` makes them)")
+        if not rec["kept"]: raise UserError(f"cycle {cycle} was rejected ({rec['reason']}): evaluate a kept cycle")
+        return Path(rec["night"]) if rec["night"] else None
+    if night:
+        if not (Path(night)/"share").is_dir(): raise UserError(f"--night {night} is not a night folder (it has no share/)")
+        return Path(night)
+    if adapter:
+        k = last_kept(home())
+        if not k or not k.get("night"): raise UserError("--adapter needs a night: give --night DIR, or run `sleepy-coder cycle` first")
+        return Path(k["night"])
+    return None
+
+def sleep_night(run:str,                    # the day's run (its episodes are the night's input)
+                out:str=None,               # the night's folder (default: SLEEPY_CODER_HOME/nights/<run>)
+                prev:str=None,              # an earlier night's folder to continue from (its Share state and router)
+                model:str="qwen2.5-coder-1.5b",  # the base model the day ran
+                group_by:str="code",        # tasks by first error code, or by family
+                self_verify:int=4,          # sampled candidates per failed koan, kept if they pass
+                replay:float=0.25,          # replay examples per reference example
+                k:int=32,                   # basis directions kept per side
+                p:int=4,                    # columns of each task's coefficients
+                db:str=None,                # episode database (default: SLEEPY_CODER_HOME/episodes.sqlite)
+                seed:int=0,                 # seed of training and sampling
+                no_cache:store_true=False,  # don't read or write the verdict cache
+                workers:int=None,           # parallel rustc jobs (default: the cores)
+                allow_unsandboxed:store_true=False): # where no isolation is possible, run untrusted code with limits only
+    "One night on a run's episodes: training targets, LoRA adapters, the Share basis and coefficients, the router"
+    from dataclasses import replace
+    from sleepy_coder.episodes import EpisodeStore
+    from sleepy_coder.night import NightConfig, sleep
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.share.config import ShareConfig
+    store = EpisodeStore(db or writable_home()/"episodes.sqlite")
+    eps = store.episodes(store.run_id(run))
+    ks = {**_corpus()[0]}
+    held = {i for s in ("frozen30", "twins") for i in _sets_ids(s)}
+    cfg = NightConfig(group_by=group_by, self_verify=self_verify, replay=replay, seed=seed,
+                      share=replace(NightConfig().share, k=k, p=p))
+    lm = _load(model)
+    s = sleep(lm.model, lm.tokenizer, eps, ks, Path(out) if out else writable_home()/"nights"/run, cfg, prev=prev,
+              policy=HFPolicy.from_loaded(lm, GenConfig(seed=seed)), harness=_harness(no_cache, workers, allow_unsandboxed),
+              held_out=held, base_sha256=lm.sha256, log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps({k: s[k] for k in ("tasks", "sources", "seconds")}, indent=1))
+
+def _sets_ids(name) -> set[str]:
+    try: return set(l.split("#")[0].strip() for l in (data_dir()/"sets"/f"{name}.txt").read_text().splitlines()) - {""}
+    except FileNotFoundError: return set()
+
+def run_cycle(cycles:int=1,                 # candidate cycles to have after the base (resumes what is there)
+              model:str="qwen2.5-coder-1.5b",  # the base model
+              day_size:int=128,             # koans in each day's sample (train and synth-train)
+              eval_limit:str=None,          # fixed subsets of evaluation sets, e.g. synth-dev=150,synth-far=100
+              attempts:int=3,               # attempts per koan (K)
+              tolerance:int=0,              # koans the gate sets may drop
+              guard_tolerance:int=0,        # frozen30 koans that may be lost
+              budget_gb:float=50.0,         # refuse to start when SLEEPY_CODER_HOME would exceed this
+              seed:int=0,                   # seed of the day samples and the training
+              no_cache:store_true=False,    # don't read or write the verdict cache
+              workers:int=None,             # parallel rustc jobs (default: the cores)
+              allow_unsandboxed:store_true=False): # where no isolation is possible, run untrusted code with limits only
+    "Day, night, evaluation and gate, until there are that many candidate cycles; every candidate is recorded, kept or not"
+    from sleepy_coder.episodes import EpisodeStore
+    from sleepy_coder.cycle import CycleConfig, run_cycles, check_budget, cycles_table
+    if cycles < 1: raise UserError(f"--cycles {cycles}: need at least 1")
+    limits = {}
+    for part in (eval_limit or "").split(","):
+        if not part: continue
+        try: s, n = part.split("="); limits[s.strip()] = int(n)
+        except ValueError: raise UserError(f"--eval-limit {eval_limit!r}: write set=N,set=N")
+    h = writable_home()
+    check_budget(h, budget_gb)
+    cfg = CycleConfig(day_size=day_size, eval_limit=limits, attempts=attempts, tolerance=tolerance, guard_tolerance=guard_tolerance, seed=seed)
+    sets = {s: _select(s) for s in (*cfg.eval_sets, *cfg.day_sets)}
+    koans = {k.id: k for ks in sets.values() for k in ks}
+    held = {k.id for s in ("frozen30", "dev", "synth-dev", "synth-eval", "synth-far") for k in sets.get(s, [])} | _sets_ids("twins")
+    harness, store = _harness(no_cache, workers, allow_unsandboxed), EpisodeStore(h/"episodes.sqlite")
+    lm = _load(model)
+    try: run_cycles(lm.model, lm.tokenizer, sets, harness, store, h, cfg, cycles, koans, held, lm.sha256, log=lambda m: print(m, file=sys.stderr))
+    except KeyboardInterrupt: raise Interrupted(f"interrupted: finished cycles and attempts are kept in {h}; the same command resumes")
+    print(cycles_table(h).to_string())
+
+def housekeeping(keep:int=2,                # nights of the last N kept cycles to keep
+                 cache_gb:float=2.0,        # largest size of the verdict cache
+                 dry_run:store_true=False): # only say what would be removed
+    "Remove what a resumed cycle doesn't need: rejected and old nights, stale temporary files, the oldest cached verdicts"
+    from sleepy_coder.cycle import gc, du
+    h = home()
+    out = gc(h, keep, cache_gb, dry_run)
+    for p, b in out: print(f"{'would remove' if dry_run else 'removed'} {p} ({b / 1e6:.1f} MB)")
+    print(f"{len(out)} items, {sum(b for _, b in out) / 1e9:.2f} GB; {h} now uses {du(h) / 1e9:.2f} GB")
+
+# %% ../nbs/99_cli.ipynb
 COMMANDS = {"list": list_koans, "show": show, "check": check, "baseline": baseline, "eval": eval_model, "run": run_live,
-            "koans validate": validate, "koans synth": synth}
+            "koans validate": validate, "koans synth": synth, "sleep": sleep_night, "cycle": run_cycle, "gc": housekeeping}
 
 def _add(sub, name, fn):
     sp = sub.add_parser(name, help=fn.__doc__.split("\n")[0], description=fn.__doc__, formatter_class=_HelpFormatter)

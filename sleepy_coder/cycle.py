@@ -142,14 +142,18 @@ def run_cycles(model, tok, sets: dict[str, list[Koan]], harness, store, home, cf
             pks = _evaluate_sets(pol, router, sets, cfg, harness, store, 0, progress); undo()
             rec.update(kept=True, reason="the base model", night=None, metrics=_metrics(pks))
         else:
+            from sleepy_coder.night import night_examples
             pol, router, undo = _policy(model, tok, cfg, kept_night, f"cycle {kept['cycle']}")
             day = day_sample(sets, cfg, n)
             rid = evaluate_many(day, [Arm(f"c{n:03d}-day", cfg.prompt, router)], pol, harness, store, cfg.attempts, cycle=n,
                                 progress=progress, desc=f"cycle {n}: day")[f"c{n:03d}-day"]
             t1 = time.time()
-            night = sleep(pol.model if kept_night is None else pol.model.unload(), tok, store.episodes(rid), koans, d/"night", cfg.night,
-                          prev=kept_night, policy=pol if kept_night is None else None, harness=harness, held_out=held_out,
-                          base_sha256=base_sha256, prompt=cfg.prompt, one_lora=False, log=log)
+            groups = None
+            if not (d/"night"/"night.json").exists():   # the examples, self-verified by the kept model while it is loaded
+                groups = night_examples(store.episodes(rid), koans, pol, harness, cfg.night, held_out, cfg.prompt)
+            undo()
+            night = sleep(model, tok, store.episodes(rid), koans, d/"night", cfg.night, prev=kept_night, harness=harness, held_out=held_out,
+                          base_sha256=base_sha256, prompt=cfg.prompt, one_lora=False, groups=groups, log=log)
             rec["seconds"]["day"], rec["seconds"]["night"] = round(t1 - t0, 1), round(time.time() - t1, 1)
             pol, router, undo = _policy(model, tok, cfg, d/"night", f"cycle {n}")
             pks = _evaluate_sets(pol, router, sets, cfg, harness, store, n, progress); undo()

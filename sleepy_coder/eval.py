@@ -46,14 +46,16 @@ def _verdicts(harness, jobs):
 
 @dataclass
 class Arm:
-    "One variant evaluated in a shared pass: its run name, prompt settings and route"
+    "One variant evaluated in a shared pass: its run name, prompt settings, route, rustc pre-pass and resampling"
     run: str
     prompt: PromptConfig = PromptConfig()
     route: object = None
     config: dict|None = None
+    prepass: str|None = None
+    dedupe: int = 0
 
 def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, store: EpisodeStore, attempts: int = 3,
-                  prepass: str|None = None, dedupe: int = 0, cycle: int = 0, progress: bool = True,
+                  cycle: int = 0, progress: bool = True,
                   timings: dict|None = None, chunk: int = 4096, desc: str|None = None) -> dict[str, int]:
     "Every arm on every koan, generated together (one batch per round), each arm stored as its own run; run ids by arm"
     if attempts < 1: raise ValueError(f"attempts={attempts}: need at least 1")
@@ -65,7 +67,7 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
     gen = getattr(policy, "cfg", None)
     rids, todo = {}, []
     for arm in arms:
-        cfg = dict(attempts=attempts, prompt=asdict(arm.prompt), gen=asdict(gen) if gen else None, prepass=prepass, dedupe=dedupe,
+        cfg = dict(attempts=attempts, prompt=asdict(arm.prompt), gen=asdict(gen) if gen else None, prepass=arm.prepass, dedupe=arm.dedupe,
                    route=getattr(arm.route, "name", None) or (arm.route.__class__.__name__ if arm.route else None), cycle=cycle,
                    koans=sorted(k.id for k in koans), **(arm.config or {}))
         rids[arm.run] = rid = store.start_run(arm.run, cfg, policy.name, getattr(policy, "sha256", None), cfg["route"],
@@ -86,7 +88,7 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
                 store.add_rows([episode_row(rids[ch[i][0].run], cycle, ch[i][1].id, ch[i][1].family, a, v, fin) for (i, a, fin), v in zip(items, vs)])
                 if bar: bar.update(sum(attempts - a.attempt + 1 if fin else 1 for _, a, fin in items))
             fix_all([k.buggy for _, k in ch], timed, harness, attempts, [a.prompt for a, _ in ch], [a.route for a, _ in ch],
-                    prepass, dedupe, on_round=on_round)
+                    [a.prepass for a, _ in ch], [a.dedupe for a, _ in ch], on_round=on_round)
     finally:
         if bar: bar.close()
     timings["total"] += time.perf_counter() - t_start
@@ -97,7 +99,7 @@ def evaluate(koans: list[Koan], policy, harness: Harness, store: EpisodeStore, r
              prompt: PromptConfig = PromptConfig(), route=None, prepass: str|None = None, dedupe: int = 0, cycle: int = 0,
              progress: bool = True, config: dict|None = None, timings: dict|None = None, chunk: int = 512) -> int:
     "Run the agent on `koans`, score and store every attempt as its round ends; the run's id. `timings` collects seconds"
-    return evaluate_many(koans, [Arm(run, prompt, route, config)], policy, harness, store, attempts, prepass, dedupe, cycle,
+    return evaluate_many(koans, [Arm(run, prompt, route, config, prepass, dedupe)], policy, harness, store, attempts, cycle,
                          progress, timings, chunk)[run]
 
 # %% ../nbs/50_eval.ipynb

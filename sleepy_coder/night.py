@@ -119,15 +119,16 @@ def later_night(model, tok, groups, prev: Path, out: Path, cfg: NightConfig, log
 
 # %% ../nbs/76_night.ipynb
 def sleep(model, tok, day_eps, koans: dict[str, Koan], out, cfg: NightConfig = NightConfig(), prev=None, policy=None, harness=None,
-          held_out: set[str] = frozenset(), base_sha256=None, prompt=None, one_lora=True, log=print) -> dict:
-    "One night from a day's episodes; everything written to `out` (atomically). Its summary, also in `out/night.json`"
+          held_out: set[str] = frozenset(), base_sha256=None, prompt=None, one_lora=True, groups=None, log=print) -> dict:
+    "One night from a day's episodes (or from `groups` of examples made already); written to `out` atomically. Its summary"
     import torch
     out = Path(out); tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
     if (out/"night.json").exists(): return json.loads((out/"night.json").read_text())   # done already (resume)
-    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    for old in out.parent.glob(out.name + ".*.tmp"): shutil.rmtree(old, ignore_errors=True)   # a killed night's leftovers
+    tmp.mkdir(parents=True)
     torch.manual_seed(cfg.seed)
     t0 = time.time()
-    groups = night_examples(day_eps, koans, policy, harness, cfg, held_out, prompt)
+    groups = groups if groups is not None else night_examples(day_eps, koans, policy, harness, cfg, held_out, prompt)
     if not groups: raise ValueError("the day has no failures to learn from")
     _write_examples(tmp/"examples.jsonl", groups)
     t1 = time.time(); log(f"night: {sum(map(len, groups.values()))} examples in {len(groups)} tasks ({t1 - t0:.0f} s)")

@@ -56,6 +56,39 @@ _STYLE = """<style>
 body { margin-left: 250px !important; }
 </style>"""
 
+# nbconvert's lab page loads require.js, MathJax and the widget manager from CDNs on every page; these pages load
+# require.js and the widget manager only with saved widget state, MathJax only with math, so the site works offline.
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- if nb.metadata.get("widgets") -%}{{ super() }}{%- endif -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- if resources.get("sc_math") -%}{{ super() }}{%- endif -%}{%- endblock html_head_js_mathjax -%}
+"""
+
+def _has_math(nb) -> bool:
+    "Does a Markdown cell hold TeX math (outside code), or an output LaTeX?"
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            s = re.sub(r"`[^`]*`", "", re.sub(r"```.*?```", "", c.source, flags=re.S))
+            if re.search(r"\$\$|\\\(|\\\[|(?<![\w\\])\$[^\s$][^$\n]*\$", s): return True
+        elif any("text/latex" in o.get("data", {}) for o in c.get("outputs", [])): return True
+    return False
+
+def _title_from_front_matter(nb):
+    "nbdev's step turns the H1 and the `> subtitle` into front matter for quarto; show them as a heading again"
+    import yaml
+    from nbformat.v4 import new_markdown_cell
+    if nb.cells and nb.cells[0].cell_type == "raw" and nb.cells[0].source.startswith("---"):
+        fm = yaml.safe_load(nb.cells[0].source.strip().strip("-")) or {}
+        head = [f"# {fm['title']}"] if fm.get("title") else []
+        nb.cells[0] = new_markdown_cell("\n\n".join(head + ([f"> {fm['description']}"] if fm.get("description") else [])))
+
+def _quarto_bits(nb):
+    "What quarto would act on: hide the input of `echo: false` cells (nbdev's `show_doc`), drop `{target=...}` link attributes"
+    for c in nb.cells:
+        if c.cell_type != "code": continue
+        if re.search(r"^#\| *echo: *false", c.source, re.M): c.metadata.setdefault("tags", []).append("remove_input")
+        for o in c.get("outputs", []):
+            if "text/markdown" in o.get("data", {}): o.data["text/markdown"] = re.sub(r"\{target=[^}\n]*\}", "", o.data["text/markdown"])
+
 def _page(nb_path, html_in: str, pages: list[tuple[str, str]], current: str) -> str:
     links = "\n".join(f'<a href="{href}"{" class=current" if href == current else ""}>{html.escape(t)}</a>' for t, href in pages)
     nav = f'<nav class="sc-nav"><h3><a href="index.html">Sleepy Coder</a></h3>\n{links}\n</nav>'
@@ -64,7 +97,7 @@ def _page(nb_path, html_in: str, pages: list[tuple[str, str]], current: str) -> 
 
 def build_site(root=ROOT, out=None) -> Path:
     "Render every notebook to `out` (default `_docs/`), processed by nbdev first; the folder's path"
-    import nbformat
+    import nbformat, jinja2
     from nbconvert import HTMLExporter
     from nbdev.process import NBProcessor
     from nbdev.processors import FilterDefaults
@@ -75,14 +108,21 @@ def build_site(root=ROOT, out=None) -> Path:
     nbs = notebooks(root)
     pages = [(_title(p), "index.html" if p.name == "index.ipynb" else p.relative_to(root/"nbs").with_suffix(".html").as_posix().replace("/", "__"))
              for p in nbs]
-    exporter = HTMLExporter(template_name="lab")
+    from traitlets.config import Config
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[jinja2.DictLoader({"sc_page.html.j2": _TEMPLATE})],
+                            template_file="sc_page.html.j2",
+                            config=Config(TagRemovePreprocessor=dict(enabled=True, remove_input_tags={"remove_input"})))
+    links = {p.relative_to(root/"nbs").as_posix(): href for (_, href), p in zip(pages, nbs)}
     tmp = out/".proc"; tmp.mkdir()
     for (title, href), p in zip(pages, nbs):
         proc = NBProcessor(p, FilterDefaults().procs(), rm_directives=True); proc.process()   # nbdev's step before quarto
         write_nb(proc.nb, tmp/p.name)
         nb = nbformat.read(tmp/p.name, as_version=4)
-        nb.metadata.setdefault("widgets", json.loads(p.read_text()).get("metadata", {}).get("widgets", {}))  # saved widget state
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        _title_from_front_matter(nb); _quarto_bits(nb)
+        # nbdev's step keeps the notebook's saved widget state (and adds the widgets its doc cells made); without any, no widget scripts
+        if not nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state"): nb.metadata.pop("widgets", None)
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "sc_math": _has_math(nb)})
+        body = re.sub(r'href="([^":#?]+\.ipynb)(#[^"]*)?"', lambda m: f'href="{links.get(m[1], m[1])}{m[2] or ""}"', body)  # links to notebooks
         (out/href).write_text(_page(p, body, pages, href))
     shutil.rmtree(tmp)
     for f in (root/"nbs").rglob("*.png"):   # pictures notebooks link to

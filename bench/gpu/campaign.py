@@ -1,0 +1,301 @@
+"""The GPU campaign: every measurement the issues ask of the device, as resumable stages, one stream per GPU.
+
+    python bench/gpu/campaign.py --stream A --gpu 0 --out /root/out --home /root/sc --deadline 1400
+
+Stream A: `bench` (generation engines side by side), `ablation` (prompt and decoding variants on dev, the
+best on synth-dev, the chosen default once on frozen30), `synth` (the raw model on synth-eval and
+synth-far), `difficulty` (the hand-written corpus, greedy and two sampled runs). Stream B: `cycles` (cycle 0
+is the base model, cycle 1's night also trains the single LoRA, then the experiment arms on cycle 1's night,
+then cycles 2..N). Every stage writes its results under --out as it goes and skips what is already there, so
+a killed stream resumes; a stage that fails is logged and the stream goes on. --deadline (seconds from the
+start) stops a stream before the device is taken back.
+"""
+import argparse, json, os, sys, time, traceback
+from pathlib import Path
+
+T0 = time.time()
+A = None
+
+def log(*a):
+    print(f"[{time.time() - T0:7.1f}s]", *a, flush=True)
+
+def left(): return A.deadline - (time.time() - T0)
+
+def save(name, obj): (Path(A.out)/name).write_text(json.dumps(obj, indent=1, default=str))
+
+def done(name): return (Path(A.out)/name).exists()
+
+def stage(name, need_s):
+    "Run a stage only if its result is missing and there is time for it"
+    def deco(f):
+        def run(*a, **k):
+            if done(f"{name}.json"): log(f"{name}: done already"); return json.loads((Path(A.out)/f"{name}.json").read_text())
+            if left() < need_s: log(f"{name}: skipped, {left():.0f} s left < {need_s} s"); return None
+            log(f"{name}: start ({left():.0f} s left)")
+            try:
+                r = f(*a, **k); save(f"{name}.json", r); log(f"{name}: done"); return r
+            except Exception as e:
+                log(f"{name}: FAILED {type(e).__name__}: {e}"); traceback.print_exc(); return None
+        return run
+    return deco
+
+def setup():
+    import torch
+    from sleepy_coder.models import convert_gguf, models_dir, load_model
+    from sleepy_coder.sandbox import Sandbox
+    d = models_dir(A.home)/"qwen2.5-coder-1.5b-bf16"
+    lock = Path(A.home)/"convert.lock"
+    if not (d/"config.json").exists():
+        if A.stream == "A":
+            d.parent.mkdir(parents=True, exist_ok=True); lock.write_text(str(os.getpid()))
+            convert_gguf(Path(os.environ.get("SHIP_MODEL_GGUF", "/root/ship/model.gguf")), d, log); lock.unlink()
+        else:
+            while not (d/"config.json").exists(): time.sleep(2)
+    log("device:", torch.cuda.get_device_name(), "| sandbox:", Sandbox().capabilities())
+    return load_model("qwen2.5-coder-1.5b", A.home, log=log)
+
+def sets_and_koans():
+    from sleepy_coder.koans import load_koans, select
+    from sleepy_coder.synth import ensure_synth
+    ks, _ = load_koans()
+    d = ensure_synth(A.home)
+    ks.update(load_koans(d/"koans")[0])
+    names = ["frozen30", "train", "dev", "twins", "synth-train", "synth-dev", "synth-eval", "synth-far"]
+    return {s: select(ks, s, dirs=[d/"sets"]) for s in names}, ks
+
+# ---------------- stream A ----------------
+
+def chosen_engine():
+    p = Path(A.out)/"bench.json"
+    if not p.exists(): return "generate"
+    b = json.loads(p.read_text())["engines"]
+    ok = {e: r["frozen30_x3_s"] for e, r in b.items() if "frozen30_x3_s" in r and not r.get("error")}
+    return min(ok, key=ok.get) if ok else "generate"
+
+def stream_a(lm, sets):
+    import subprocess
+    from sleepy_coder.rustc import Harness
+    from sleepy_coder.episodes import EpisodeStore
+    from sleepy_coder.generate import GenConfig, HFPolicy
+    from sleepy_coder.prompt import PromptConfig
+    from sleepy_coder.eval import evaluate_many, Arm, per_koan
+    h, store = Harness(cache_dir=Path(A.home)/"verdicts"), EpisodeStore(Path(A.home)/"episodes-A.sqlite")
+
+    @stage("bench", 240)
+    def bench():
+        sys.argv = ["bench_generate.py", "--model", "qwen2.5-coder-1.5b", "--home", A.home, "--out", str(Path(A.out)/"bench-raw.json")]
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1])); import bench_generate
+        return bench_generate.main()
+    bench()
+    eng = chosen_engine(); log("engine:", eng)
+
+    def pks(ids): return {n: per_koan(store.episodes(r)) for n, r in ids.items()}
+    def score(pk): return dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+
+    base = PromptConfig(diagnostics="compact")   # the default before this issue (with 512 new tokens)
+    variants = {"base (compact, 512)": {}, "rendered": dict(diagnostics="rendered"), "both": dict(diagnostics="both"),
+                "compact, no notes": dict(notes=False), "rendered, no notes": dict(diagnostics="rendered", notes=False),
+                "suggestion diff": dict(suggestion=True), "history 2": dict(history=2), "system keep": dict(system="keep"),
+                "system none": dict(system="none"), "no prefill": dict(prefill=False)}
+
+    @stage("ablation", 420)
+    def ablation():
+        from dataclasses import replace, asdict
+        dev = sets["dev"]; res = {}
+        pol512 = HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=512, engine=eng, batch_size=128))
+        arms = [Arm(f"abl-{n}", replace(base, **kw)) for n, kw in variants.items()]
+        arms += [Arm("abl-prepass machine", base, prepass="machine"), Arm("abl-dedupe 2", base, dedupe=2)]
+        ids = evaluate_many(dev, arms, pol512, h, store, 3, progress=False)
+        res.update({a.run[4:]: score(p) for a, p in zip(arms, pks(ids).values())})
+        log("greedy variants:", {k: v["pass@K"] for k, v in res.items()})
+        ids = evaluate_many(dev, [Arm("abl-max_new_tokens 1024", base)], HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=1024, engine=eng)), h, store, 3, progress=False)
+        res["max_new_tokens 1024"] = score(pks(ids)["abl-max_new_tokens 1024"])
+        for s in (0, 1):   # n sampled candidates, the compiler choosing: two seeds
+            p = HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=512, engine="generate", do_sample=True, n=4, seed=s, batch_size=64))
+            ids = evaluate_many(dev, [Arm(f"abl-n=4 sampled s{s}", base)], p, h, store, 3, progress=False)
+            res[f"n=4 sampled s{s}"] = score(pks(ids)[f"abl-n=4 sampled s{s}"])
+        save("ablation-partial.json", res)
+        # one factor at a time: adopt each prompt factor that beats the base on dev pass@K (ties: pass@1), then combine
+        b = res["base (compact, 512)"]; key = lambda r: (r["pass@K"], r["pass@1"])
+        adopted = {n: kw for n, kw in variants.items() if kw and key(res[n]) > key(b)}
+        groups = {}   # one choice per factor: the best adopted variant of each field
+        for n, kw in adopted.items():
+            f = tuple(sorted(kw)); groups[f] = max([groups.get(f, n), n], key=lambda x: key(res[x]))
+        comb = {}
+        for n in sorted(groups.values(), key=lambda x: key(res[x])): comb.update(variants[n])
+        tokens = 1024 if key(res["max_new_tokens 1024"]) >= key(b) else 512
+        prepass = "machine" if key(res["prepass machine"]) > key(b) else None
+        dedupe = 2 if key(res["dedupe 2"]) > key(b) else 0
+        best1 = max([n for n in variants if variants[n]] or ["rendered"], key=lambda x: key(res[x]))
+        cands = {"base": (base, None, 0), f"best single: {best1}": (replace(base, **variants[best1]), None, 0),
+                 "combined": (replace(base, **comb), prepass, dedupe)}
+        polT = HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=max(tokens, 1024), engine=eng, batch_size=128))
+        sd = sets["synth-dev"][:A.synth_dev_limit] if A.synth_dev_limit else sets["synth-dev"]
+        arms = [Arm(f"abl-{n} (combined run)", c[0], prepass=c[1], dedupe=c[2]) for n, c in cands.items()]
+        ids = evaluate_many(dev, arms, polT, h, store, 3, progress=False)
+        ids_sd = evaluate_many(sd, [Arm(f"abl-synth-dev {n}", c[0], prepass=c[1], dedupe=c[2]) for n, c in cands.items()], polT, h, store, 3, progress=False)
+        final = {n: dict(dev=score(p1), synth_dev=score(p2)) for n, p1, p2 in zip(cands, pks(ids).values(), pks(ids_sd).values())}
+        choice = max(final, key=lambda n: (final[n]["dev"]["pass@K"] + final[n]["synth_dev"]["pass@K"], final[n]["dev"]["pass@1"]))
+        pc, pp, dd = cands[choice]
+        ids = evaluate_many(sets["frozen30"], [Arm("abl-frozen30 chosen", pc, prepass=pp, dedupe=dd)], polT, h, store, 3, progress=False)
+        fz = score(pks(ids)["abl-frozen30 chosen"])
+        return dict(variants=res, adopted=list(adopted), combined=comb, tokens=tokens, prepass=prepass, dedupe=dedupe, final=final,
+                    choice=choice, chosen=dict(prompt=asdict(pc), prepass=pp, dedupe=dd, max_new_tokens=max(tokens, 1024)), frozen30=fz,
+                    synth_dev_n=len(sd), engine=eng)
+    abl = ablation()
+
+    def chosen():
+        from dataclasses import replace
+        c = (abl or {}).get("chosen") or dict(prompt={}, prepass=None, dedupe=0, max_new_tokens=1024)
+        return PromptConfig(**c["prompt"]) if c["prompt"] else PromptConfig(), c["prepass"], c["dedupe"], c["max_new_tokens"]
+
+    @stage("synth", 240)
+    def synth_baseline():
+        pc, pp, dd, tok = chosen()
+        pol = HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=max(tok, 1536), engine=eng, batch_size=128))
+        out = {}
+        for s in ("synth-eval", "synth-far"):
+            ids = evaluate_many(sets[s], [Arm(f"base-{s}", pc, prepass=pp, dedupe=dd)], pol, h, store, 3, progress=False)
+            out[s] = score(pks(ids)[f"base-{s}"]); log(s, out[s])
+        return out
+    synth_baseline()
+
+    @stage("difficulty", 180)
+    def difficulty():
+        pc, pp, dd, tok = chosen()
+        hand = sorted({k.id: k for s in ("frozen30", "train", "dev", "twins") for k in sets[s]}.values(), key=lambda k: k.id)
+        runs = {}
+        for name, gen in [("greedy", GenConfig(max_new_tokens=tok, engine=eng, batch_size=128)),
+                          ("sampled s1", GenConfig(max_new_tokens=tok, engine="generate", do_sample=True, seed=1, batch_size=128)),
+                          ("sampled s2", GenConfig(max_new_tokens=tok, engine="generate", do_sample=True, seed=2, batch_size=128))]:
+            ids = evaluate_many(hand, [Arm(f"diff-{name}", pc, prepass=pp, dedupe=dd)], HFPolicy.from_loaded(lm, gen), h, store, 3, progress=False)
+            runs[name] = {k: bool(v) for k, v in pks(ids)[f"diff-{name}"]["pass@K"].items()}
+        return runs
+    difficulty()
+
+# ---------------- stream B ----------------
+
+def stream_b(lm, sets, koans):
+    from sleepy_coder.rustc import Harness
+    from sleepy_coder.episodes import EpisodeStore
+    from sleepy_coder.generate import GenConfig, HFPolicy
+    from sleepy_coder.prompt import PromptConfig
+    from sleepy_coder.cycle import CycleConfig, run_cycles, read_cycle, cycles_table, cycle_dir
+    from sleepy_coder.night import NightConfig
+    from sleepy_coder.eval import evaluate_many, Arm, per_koan
+    from sleepy_coder.models import ALIASES
+    h, store = Harness(cache_dir=Path(A.home)/"verdicts"), EpisodeStore(Path(A.home)/"episodes-B.sqlite")
+    held = {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
+    limits = {s: n for s, n in (("synth-dev", A.synth_dev_limit), ("synth-far", A.synth_far_limit)) if n}
+    cfg = CycleConfig(day_size=A.day_size, eval_limit=limits, gen=GenConfig(max_new_tokens=1536, batch_size=128, engine="generate"),
+                      night=NightConfig(self_verify=A.self_verify), seed=0)
+    sha = ALIASES["qwen2.5-coder-1.5b"].sha256
+    home = Path(A.home)/"campaign"
+    t = time.time()
+    run_cycles(lm.model, lm.tokenizer, sets, h, store, home, cfg, 1, koans, held, sha, progress=False, log=log)
+    log(f"cycles 0-1 in {time.time() - t:.0f} s"); save("cycles-table.json", cycles_table(home).reset_index().to_dict("records"))
+    experiments(lm, sets, koans, cfg, h, store, home, held, sha)
+    n = 1
+    while n < A.cycles and left() > A.cycle_need:
+        n += 1; t = time.time()
+        run_cycles(lm.model, lm.tokenizer, sets, h, store, home, cfg, n, koans, held, sha, progress=False, log=log)
+        log(f"cycle {n} in {time.time() - t:.0f} s"); save("cycles-table.json", cycles_table(home).reset_index().to_dict("records"))
+
+def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
+    "The issue-10 arms on cycle 1's night: the single LoRA, the library routed, the mean adapter, TIES, Share averaged, a random basis"
+    from sleepy_coder.eval import evaluate_many, Arm, per_koan
+    from sleepy_coder.cycle import fixed_subset, read_cycle
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.lora import AdapterLibrary, train_lora, fit
+    from sleepy_coder.night import read_examples, load_share
+    from sleepy_coder.router import ConstantRouter, CodeRouter, router_from_groups
+    from sleepy_coder.share.basis import random_basis_like
+    from sleepy_coder.share.model import ShareModel, task_cost, basis_dims
+    night = cycle_dir_of(home, 1)/"night"
+    groups = read_examples(night/"examples.jsonl")
+    evs = {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in cfg.eval_sets}
+
+    def run_arms(policy, arms, tag):
+        out = {}
+        for s, ks in evs.items():
+            ids = evaluate_many(ks, [Arm(f"x-{a}-{s}", cfg.prompt, r) for a, r in arms], policy, h, store, cfg.attempts, progress=False)
+            for (a, _), rid in zip(arms, ids.values()):
+                pk = per_koan(store.episodes(rid)); out.setdefault(a, {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+        log(tag, {a: {s: v["pass@K"] for s, v in d.items()} for a, d in out.items()})
+        return out
+
+    @stage("exp-peft", 300)
+    def peft_arms():
+        lib = AdapterLibrary(night/"library")
+        tasks = [t for t in lib.names if t != "__all__"]
+        if "__all__" not in lib.names:   # the single LoRA on everything the night learned from
+            pm, m = train_lora(lm.model, lm.tokenizer, [e for es in groups.values() for e in es], "__all__", cfg.night.lora)
+            lib.add("__all__", pm, [e for es in groups.values() for e in es], cfg.night.lora, m, sha); pm.unload()
+        pm = lib.load_into(lm.model, tasks + ["__all__"])
+        pm.add_weighted_adapter(tasks, [1 / len(tasks)] * len(tasks), "mean", combination_type="cat")
+        pm.add_weighted_adapter(tasks, [1.0] * len(tasks), "ties", combination_type="ties", density=0.5)
+        pm.eval()
+        router = CodeRouter.load(night/"router.json")
+        pol = HFPolicy(pm, lm.tokenizer, cfg.gen, "lora")
+        r = run_arms(pol, [("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", router), ("mean adapter", ConstantRouter("mean")),
+                           ("TIES merge", ConstantRouter("ties"))], "peft arms:")
+        pm.unload()
+        r["params"] = dict(lora_r16_per_task=lib.meta("__all__")["metrics"]["trainable_params"])
+        return r
+    peft_arms()
+
+    @stage("exp-share", 240)
+    def share_arms():
+        share, router = load_share(lm.model, night)
+        share.average("__avg__", [t for t in share.tasks], how="delta")
+        pol = HFPolicy(share, lm.tokenizer, cfg.gen, "share")
+        r = run_arms(pol, [("Share averaged", ConstantRouter("__avg__")), ("Share oracle-routed", oracle(sets, share.tasks))], "share arms:")
+        r["cost"] = task_cost(basis_dims(share.basis), cfg.night.share.p, cfg.night.lora.r).to_dict("records")
+        r["share_trainable_per_task"] = sum(c[0].numel() + c[1].numel() for t in share.tasks[:1] for c in share.coefficients(t).values())
+        share.unload()
+        return r
+    share_arms()
+
+    @stage("exp-random-basis", 240)
+    def random_arm():
+        share, router = load_share(lm.model, night)
+        rb = random_basis_like(share.basis, seed=0); tasks = [t for t in share.tasks]; share.unload()
+        ctl = ShareModel(lm.model, rb, cfg.night.share)
+        for t in tasks:
+            if t in groups:
+                ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
+        ctl.set_task(None)
+        pol = HFPolicy(ctl, lm.tokenizer, cfg.gen, "random-basis")
+        r = run_arms(pol, [("random basis, routed", router)], "random basis:")
+        ctl.unload()
+        return r
+    random_arm()
+
+def oracle(sets, tasks):
+    from sleepy_coder.router import oracle_router
+    return oracle_router([k for s in sets.values() for k in s], known=set(tasks))
+
+def cycle_dir_of(home, n):
+    from sleepy_coder.cycle import cycle_dir
+    return cycle_dir(home, n)
+
+def main():
+    global A
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stream", required=True); ap.add_argument("--gpu", type=int, default=0)
+    ap.add_argument("--out", default="/root/out"); ap.add_argument("--home", default="/root/sc")
+    ap.add_argument("--deadline", type=float, default=1500); ap.add_argument("--cycles", type=int, default=6)
+    ap.add_argument("--day-size", type=int, default=128); ap.add_argument("--self-verify", type=int, default=2)
+    ap.add_argument("--synth-dev-limit", type=int, default=150); ap.add_argument("--synth-far-limit", type=int, default=100)
+    ap.add_argument("--cycle-need", type=float, default=200)
+    A = ap.parse_args()
+    Path(A.out).mkdir(parents=True, exist_ok=True)
+    os.environ["CUDA_VISIBLE_DEVICES"] = str(A.gpu)
+    lm = setup()
+    sets, koans = sets_and_koans()
+    log({s: len(v) for s, v in sets.items()})
+    if A.stream == "A": stream_a(lm, sets)
+    else: stream_b(lm, sets, koans)
+    log("stream done")
+
+if __name__ == "__main__": main()
