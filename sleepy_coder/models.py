@@ -136,9 +136,10 @@ def resolve_model(name: str, home, log=print) -> Path|str:
         if not (p/"config.json").exists(): raise FileNotFoundError(f"{p} has no config.json: not a Hugging Face model folder")
         return p
     if p.exists(): raise ValueError(f"{p} is a file, not a model: give a .gguf file, a model folder or an alias ({', '.join(ALIASES)})")
-    if _PATHLIKE.match(name) or (("/" in name) and Path(name.split("/")[0]).is_dir()):
+    hub_id = re.fullmatch(r"[\w.-]+/[\w.-]+", name)
+    if _PATHLIKE.match(name) or ("/" in name and (not hub_id or Path(name.split("/")[0]).is_dir())):
         raise FileNotFoundError(f"no model folder {p}")
-    if re.fullmatch(r"[\w.-]+/[\w.-]+", name):
+    if hub_id:
         if os.environ.get("HF_HUB_OFFLINE"): raise ConnectionError(f"{name!r} is not an alias or a local folder, and HF_HUB_OFFLINE is set")
         return name   # a hub id: tried by the loader, which says in one line if the hub can't be reached
     raise ValueError(f"unknown model {name!r}: use one of {[*ALIASES, TINY]}, a .gguf file, a local folder or a hub id")

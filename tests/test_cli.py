@@ -1,0 +1,213 @@
+"""A newcomer's first hour: every bad input gets one line and a non-zero exit, long work says what it does,
+an interrupted run says what it kept, and nothing is lost. Each test goes through the command line."""
+import os, re, shlex, signal, sqlite3, subprocess, sys, time, pytest
+from pathlib import Path
+from sleepy_coder.cli import main, parser
+from sleepy_coder.koans import koan_toml
+from sleepy_coder.testing import three_koans
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def cli(tmp_path, *argv, timeout=300, env=None):
+    "The command in a process of its own, with its own home"
+    e = {**os.environ, "SLEEPY_CODER_HOME": str(tmp_path/"home"), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "sleepy_coder.cli", *argv], capture_output=True, text=True, env=e, timeout=timeout)
+
+def one_line_error(r, *words):
+    assert r.returncode == 2, (r.returncode, r.stdout[-500:], r.stderr[-2000:])
+    err = [l for l in r.stderr.splitlines() if not l.startswith(("note:", "skipped:"))]
+    assert len(err) == 1 and err[0].startswith("error: ") and "Traceback" not in r.stderr, r.stderr
+    for w in words: assert w in err[0], (w, err[0])
+    return err[0]
+
+def runs_in(tmp_path):
+    db = tmp_path/"home"/"episodes.sqlite"
+    return [r[0] for r in sqlite3.connect(db).execute("select name from runs")] if db.exists() else []
+
+@pytest.fixture
+def koan_dir(tmp_path):
+    d = tmp_path/"koans"
+    for k in three_koans(): (d/k.family).mkdir(parents=True, exist_ok=True); (d/k.family/f"{k.id}.toml").write_text(koan_toml(k))
+    return d
+
+# ---------- bad arguments: one line, exit 2, nothing started ----------
+
+@pytest.mark.parametrize("argv,words", [
+    (["eval", "--model", "tiny-random", "--attempts", "0"], ["--attempts 0", "at least 1"]),
+    (["eval", "--model", "tiny-random", "--attempts", "-1"], ["at least 1"]),
+    (["eval", "--model", "tiny-random", "--batch-size", "0"], ["at least 1"]),
+    (["eval", "--model", "tiny-random", "--batch-size", "-1"], ["at least 1"]),
+    (["eval", "--model", "tiny-random", "--limit", "0"], ["--limit 0"]),
+    (["eval", "--model", "tiny-random", "--limit", "-1"], ["--limit -1"]),
+    (["eval", "--model", "tiny-random", "--n", "4"], ["do_sample"]),
+    (["run", "--model", "tiny-random", "--count", "1", "--attempts", "0"], ["at least 1"]),
+    (["list", "--family", "nope"], ["unknown family 'nope'", "borrow_checker"]),
+    (["list", "--set", "nope"], ["unknown set 'nope'", "frozen30", "dev"]),
+    (["eval", "--model", "tiny-random", "--set", "nope"], ["unknown set"]),
+    (["show", "zz_999"], ["no koan 'zz_999'"]),
+    (["eval", "--model", "tiny-random", "--compare", "no-such-run"], ["no run named 'no-such-run'"]),
+    (["eval", "--model", "no/such/dir/model"], ["no model folder"]),
+    (["eval", "--model", "./missing-model"], ["no model folder"]),
+    (["eval", "--model", "nope"], ["unknown model 'nope'", "qwen2.5-coder-0.5b"]),
+    (["eval", "--model", "tiny-random", "--prepass", "always"], ["--prepass"]),
+    (["cycle", "--cycles", "0"], ["at least 1"]),
+    (["eval", "--cycle", "3", "--model", "tiny-random"], ["no cycle 3"]),
+])
+def test_bad_arguments_get_one_line(tmp_path, argv, words):
+    r = cli(tmp_path, *argv)
+    one_line_error(r, *words)
+    assert runs_in(tmp_path) == [], "a run row was left behind"
+
+def test_koans_given_as_a_file(tmp_path):
+    f = tmp_path/"one.toml"; f.write_text(koan_toml(three_koans()[0]))
+    one_line_error(cli(tmp_path, "list", "--koans", str(f)), "is a file")
+
+def test_empty_or_invalid_koan_folders(tmp_path):
+    (tmp_path/"empty").mkdir()
+    one_line_error(cli(tmp_path, "eval", "--model", "tiny-random", "--koans", str(tmp_path/"empty")), "no koans selected")
+    r = cli(tmp_path, "koans", "validate", "--koans", str(tmp_path/"empty"))
+    assert r.returncode == 1 and "no koan files" in r.stdout
+    (tmp_path/"bad").mkdir(); (tmp_path/"bad"/"x.toml").write_text("id = ")
+    r = cli(tmp_path, "eval", "--model", "tiny-random", "--koans", str(tmp_path/"bad"))
+    one_line_error(r, "no koans selected"); assert "skipped:" in r.stderr
+    assert runs_in(tmp_path) == []
+
+def test_a_koan_whose_fix_fails_is_refused_unless_allowed(tmp_path, koan_dir):
+    import dataclasses
+    k = three_koans()[1]
+    bad = dataclasses.replace(k, fixed=k.fixed.replace("v.push(3);", "v.push(3)"))   # the reference fix no longer compiles
+    (koan_dir/k.family/f"{k.id}.toml").write_text(koan_toml(bad))
+    base = ["eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "1", "--max-new-tokens", "4", "--no-cache"]
+    one_line_error(cli(tmp_path, *base), "reference fix does not pass", k.id, "--allow-invalid")
+    r = cli(tmp_path, *base, "--allow-invalid")
+    assert r.returncode == 0 and f"koan {k.id}'s reference fix does not pass" in r.stderr, r.stderr[-1000:]
+
+def test_unwritable_home(tmp_path):
+    f = tmp_path/"a-file"; f.write_text("x")
+    env = dict(SLEEPY_CODER_HOME=str(f/"home"))
+    for argv in (["baseline", "--set", "frozen30"], ["koans", "validate"], ["eval", "--model", "tiny-random", "--limit", "1"]):
+        one_line_error(cli(tmp_path, *argv, env=env), "cannot write to SLEEPY_CODER_HOME", "writable")
+
+def test_truncated_gguf_names_the_file(tmp_path):
+    import numpy as np
+    from gguf import GGUFWriter
+    g = tmp_path/"tiny.gguf"
+    w = GGUFWriter(str(g), "qwen2"); w.add_tensor("w", np.ones((256, 256), dtype=np.float32))
+    w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+    cut = tmp_path/"cut.gguf"; cut.write_bytes(g.read_bytes()[: g.stat().st_size // 2])
+    one_line_error(cli(tmp_path, "eval", "--model", str(cut), "--limit", "1"), "cut.gguf", "truncated")
+    tiny = tmp_path/"tinier.gguf"; tiny.write_bytes(g.read_bytes()[:1000])
+    one_line_error(cli(tmp_path, "eval", "--model", str(tiny), "--limit", "1"), "tinier.gguf")
+
+def test_stale_conversion_folders_are_cleaned(tmp_path):
+    models = tmp_path/"home"/"models"; stale = models/"mine-0000-bf16.999999999.tmp"
+    stale.mkdir(parents=True); (stale/"model.safetensors").write_bytes(b"x" * 1000)
+    g = tmp_path/"mine.gguf"; g.write_bytes(b"GGUF" + b"\0" * 100)
+    cli(tmp_path, "eval", "--model", str(g), "--limit", "1")
+    assert not stale.exists()
+
+def test_the_big_model_on_a_cpu_says_so(tmp_path):
+    import torch
+    if torch.cuda.is_available(): pytest.skip("has a GPU")
+    r = cli(tmp_path, "eval", "--limit", "1")
+    assert "no GPU here" in r.stderr and "qwen2.5-coder-0.5b" in r.stderr
+
+# ---------- run names, comparisons, two at once ----------
+
+def test_default_names_follow_the_settings(tmp_path, koan_dir):
+    base = ["eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "1", "--max-new-tokens", "4", "--no-cache"]
+    assert cli(tmp_path, *base).returncode == 0
+    assert cli(tmp_path, *base, "--limit", "2").returncode == 0
+    assert cli(tmp_path, *base, "--family", "bc").returncode == 0
+    names = runs_in(tmp_path)
+    assert len(set(names)) == 3, names
+    r = cli(tmp_path, *base, "--name", names[0], "--attempts", "2")   # the same name, other settings
+    one_line_error(r, "--name")
+    one_line_error(cli(tmp_path, *base, "--name", "x", "--compare", "x"), "is this run")
+
+def test_compare_with_an_earlier_run(tmp_path, koan_dir):
+    base = ["eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "1", "--max-new-tokens", "4", "--no-cache"]
+    assert cli(tmp_path, *base, "--name", "first").returncode == 0
+    r = cli(tmp_path, *base, "--name", "second", "--seed", "1", "--compare", "first")
+    assert r.returncode == 0 and "against 'first': gained" in r.stdout
+
+def test_two_evals_at_once_share_safely(tmp_path, koan_dir):
+    argv = [sys.executable, "-m", "sleepy_coder.cli", "eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "2",
+            "--max-new-tokens", "8", "--no-cache", "--name", "same"]
+    env = dict(os.environ, SLEEPY_CODER_HOME=str(tmp_path/"home"))
+    ps = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in ps]
+    codes = [p.returncode for p in ps]
+    for (o, e), c in zip(outs, codes):
+        assert c in (0, 2) and "Traceback" not in e and "database is locked" not in e and "UNIQUE constraint" not in e, e
+        if c == 2: assert "being written by process" in e and "--name" in e, e
+    assert 0 in codes
+    db = sqlite3.connect(tmp_path/"home"/"episodes.sqlite")
+    assert db.execute("select count(*) from runs").fetchone()[0] == 1
+    assert db.execute("select count(*) from (select koan, attempt from episodes group by run_id, koan, attempt having count(*) > 1)").fetchone()[0] == 0
+
+# ---------- interruptions say what was kept ----------
+
+def test_ctrl_c_during_eval_says_what_was_kept(tmp_path):
+    argv = [sys.executable, "-m", "sleepy_coder.cli", "eval", "--model", "tiny-random", "--set", "train", "--attempts", "3",
+            "--max-new-tokens", "64", "--no-cache", "--name", "interrupted", "--batch-size", "4"]
+    env = dict(os.environ, SLEEPY_CODER_HOME=str(tmp_path/"home"))
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    db = tmp_path/"home"/"episodes.sqlite"
+    deadline = time.time() + 120
+    while time.time() < deadline:   # wait for the first stored attempts
+        time.sleep(0.5)
+        if db.exists():
+            try:
+                if sqlite3.connect(db).execute("select count(*) from episodes").fetchone()[0]: break
+            except sqlite3.Error: pass
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and re.search(r"interrupted: run 'interrupted' kept \d+ of \d+ koans .*the same command resumes it", err), err[-2000:]
+
+def test_ctrl_c_during_conversion_keeps_nothing_half_made(tmp_path, monkeypatch, capsys):
+    import transformers
+    from sleepy_coder import models
+    g = tmp_path/"m.gguf"; g.write_bytes(b"x")
+    monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path/"home"))
+    monkeypatch.setattr(models, "check_gguf", lambda p: None)
+    def interrupt(*a, **k): raise KeyboardInterrupt
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", interrupt)
+    rc = main(["eval", "--model", str(g), "--limit", "1", "--no-cache"])
+    err = capsys.readouterr().err
+    assert rc == 130 and "nothing half-converted was kept" in err and "converting m.gguf" in err
+    assert not list((tmp_path/"home"/"models").glob("*")) or not any(p.name.endswith(".tmp") for p in (tmp_path/"home"/"models").iterdir())
+
+# ---------- what the user sees ----------
+
+def test_run_says_unchanged(tmp_path, monkeypatch, capsys):
+    from sleepy_coder import generate
+    from sleepy_coder.testing import ScriptedPolicy, FENCE
+    monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path/"home"))
+    monkeypatch.setattr(generate.HFPolicy, "from_loaded", classmethod(lambda cls, lm, cfg=None: ScriptedPolicy(
+        reply=lambda p: FENCE + p.split("```rust\n")[1].split("```")[0] + "```")))
+    rc = main(["run", "--model", "tiny-random", "--count", "1", "--family", "bc", "--attempts", "1", "--no-cache"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "(candidate unchanged)" in out
+
+def test_help_shows_defaults_and_every_option_has_help(capsys):
+    p = parser()
+    sub = next(a for a in p._actions if a.dest == "_cmd")
+    for name, sp in sub.choices.items():
+        for a in sp._actions:
+            if a.dest in ("help",) or isinstance(a, type(sub)): continue
+            assert a.help, f"{name} {a.option_strings or a.dest} has no help"
+    with pytest.raises(SystemExit): main(["--version"])
+    assert re.match(r"sleepy-coder \d+\.\d+", capsys.readouterr().out)
+
+def test_readme_commands_parse():
+    "Every `sleepy-coder ...` line in the README names options that exist"
+    text = (ROOT/"README.md").read_text()
+    lines = [l.split("#")[0].strip() for l in re.findall(r"^(sleepy-coder [^\n]+)", text, re.M)]
+    assert lines
+    p = parser()
+    for l in lines:
+        argv = shlex.split(l)[1:]
+        try: p.parse_args(argv)
+        except SystemExit as e: pytest.fail(f"README command does not parse: {l}")
