@@ -103,6 +103,8 @@ def train_lora(model, tokenizer, examples: list[Example], name: str, cfg: LoraTr
     "Add adapter `name` (to a peft model, made from `model` if it isn't one) and train it alone; (peft model, metrics)"
     import torch
     from peft import PeftModel, get_peft_model
+    if not encode(tokenizer, examples, cfg.train.max_len)[0]:   # refuse before the model is touched
+        raise ValueError(f"no examples to train on ({len(examples)} given, none shorter than max_len={cfg.train.max_len})")
     torch.manual_seed(cfg.train.seed)
     if isinstance(model, PeftModel): model.add_adapter(name, cfg.peft_config())
     else: model = get_peft_model(model, cfg.peft_config(), adapter_name=name)

@@ -59,8 +59,10 @@ def night_examples(day_eps, koans: dict[str, Koan], policy, harness, cfg: NightC
 def _train_coefficients(share, tok, groups, cfg: NightConfig, log) -> dict:
     metrics = {}
     for t, exs in groups.items():
+        if t not in share.tasks: continue
         share.set_task(t)
-        metrics[t] = fit(share, tok, exs, cfg.coef)
+        try: metrics[t] = fit(share, tok, exs, cfg.coef)
+        except ValueError as e: log(f"  coefficients of {t}: not trained ({e})"); continue
         log(f"  coefficients of {t}: {len(exs)} examples, loss {metrics[t]['loss_by_epoch'][0]:.3f} -> {metrics[t]['loss_by_epoch'][-1]:.3f}")
     share.set_task(None)
     return metrics
@@ -74,14 +76,19 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
     pm = model
     jobs = list(groups.items()) + ([("__all__", [e for es in groups.values() for e in es])] if one_lora else [])
     for t, exs in jobs:
-        pm, m = train_lora(pm, tok, exs, t, cfg.lora); metrics["lora"][t] = m
+        try: pm, m = train_lora(pm, tok, exs, t, cfg.lora)
+        except ValueError as e:   # e.g. every example longer than max_len: the task is left out, and the night goes on
+            log(f"  LoRA {t}: not trained ({e})"); metrics.setdefault("skipped", {})[t] = str(e); continue
+        metrics["lora"][t] = m
         lib.add(t, pm, exs, cfg.lora, m, base_sha256)
         log(f"  LoRA {t}: {len(exs)} examples, {m['seconds']} s, loss {m['loss_by_epoch'][0]:.3f} -> {m['loss_by_epoch'][-1]:.3f}")
+    trained = [t for t in groups if t in lib.names]
+    if not trained: raise ValueError(f"no task could be trained ({metrics.get('skipped')})")
     base = pm.unload() if hasattr(pm, "unload") else pm    # the plain model again, adapters saved
     t0 = time.time()
-    basis = extract_basis([lib.factors(t) for t in groups], cfg.share.k)
+    basis = extract_basis([lib.factors(t) for t in trained], cfg.share.k)
     share = ShareModel(base, basis, cfg.share)
-    for t in groups: share.add_task(t, init=project(lib.factors(t), basis), seed=cfg.seed, log=log)
+    for t in trained: share.add_task(t, init=project(lib.factors(t), basis), seed=cfg.seed, log=log)
     metrics["basis_seconds"] = round(time.time() - t0, 2)
     metrics["coefficients"] = _train_coefficients(share, tok, groups, cfg, log)
     share.save(out/"share")

@@ -25,6 +25,12 @@ def save(name, obj): (Path(A.out)/name).write_text(json.dumps(obj, indent=1, def
 
 def done(name): return (Path(A.out)/name).exists()
 
+def G(**kw):
+    "A GenConfig, with max_new_tokens capped at --max-new-tokens (small in a smoke test)"
+    from sleepy_coder.generate import GenConfig
+    kw["max_new_tokens"] = min(kw.get("max_new_tokens", 1024), A.max_new_tokens)
+    return GenConfig(**kw)
+
 def stage(name, need_s):
     "Run a stage only if its result is missing and there is time for it"
     def deco(f):
@@ -43,6 +49,8 @@ def setup():
     import torch
     from sleepy_coder.models import convert_gguf, models_dir, load_model
     from sleepy_coder.sandbox import Sandbox
+    if A.model == "tiny-random":   # a smoke test of the whole campaign on a CPU
+        log("device: cpu (smoke test) | sandbox:", Sandbox().capabilities()); return load_model("tiny-random")
     d = models_dir(A.home)/"qwen2.5-coder-1.5b-bf16"
     lock = Path(A.home)/"convert.lock"
     if not (d/"config.json").exists():
@@ -58,10 +66,14 @@ def sets_and_koans():
     from sleepy_coder.koans import load_koans, select
     from sleepy_coder.synth import ensure_synth
     ks, _ = load_koans()
-    d = ensure_synth(A.home)
-    ks.update(load_koans(d/"koans")[0])
     names = ["frozen30", "train", "dev", "twins", "synth-train", "synth-dev", "synth-eval", "synth-far"]
-    return {s: select(ks, s, dirs=[d/"sets"]) for s in names}, ks
+    try:
+        d = ensure_synth(A.home); ks.update(load_koans(d/"koans")[0]); dirs = [d/"sets"]
+    except Exception as e: log(f"NO SYNTHESIZED KOANS: {type(e).__name__}: {e}"); dirs = None
+    sets = {s: select(ks, s, dirs=dirs) if dirs or not s.startswith("synth-") else [] for s in names}
+    if A.model == "tiny-random":   # smoke test: a few short koans in every set (the tiny tokenizer makes long programs longer than max_len)
+        sets = {s: (sets["train"][4 * i:4 * i + 4] if s.startswith("synth-") else v[:4]) for i, (s, v) in enumerate(sets.items())}
+    return sets, ks
 
 # ---------------- stream A ----------------
 
@@ -83,7 +95,8 @@ def stream_a(lm, sets):
 
     @stage("bench", 240)
     def bench():
-        sys.argv = ["bench_generate.py", "--model", "qwen2.5-coder-1.5b", "--home", A.home, "--out", str(Path(A.out)/"bench-raw.json")]
+        sys.argv = ["bench_generate.py", "--model", A.model, "--home", A.home, "--out", str(Path(A.out)/"bench-raw.json"),
+                    "--max-new-tokens", str(A.max_new_tokens)]
         sys.path.insert(0, str(Path(__file__).resolve().parents[1])); import bench_generate
         return bench_generate.main()
     bench()
@@ -102,16 +115,16 @@ def stream_a(lm, sets):
     def ablation():
         from dataclasses import replace, asdict
         dev = sets["dev"]; res = {}
-        pol512 = HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=512, engine=eng, batch_size=128))
+        pol512 = HFPolicy.from_loaded(lm, G(max_new_tokens=512, engine=eng, batch_size=128))
         arms = [Arm(f"abl-{n}", replace(base, **kw)) for n, kw in variants.items()]
         arms += [Arm("abl-prepass machine", base, prepass="machine"), Arm("abl-dedupe 2", base, dedupe=2)]
         ids = evaluate_many(dev, arms, pol512, h, store, 3, progress=False)
         res.update({a.run[4:]: score(p) for a, p in zip(arms, pks(ids).values())})
         log("greedy variants:", {k: v["pass@K"] for k, v in res.items()})
-        ids = evaluate_many(dev, [Arm("abl-max_new_tokens 1024", base)], HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=1024, engine=eng)), h, store, 3, progress=False)
+        ids = evaluate_many(dev, [Arm("abl-max_new_tokens 1024", base)], HFPolicy.from_loaded(lm, G(max_new_tokens=1024, engine=eng)), h, store, 3, progress=False)
         res["max_new_tokens 1024"] = score(pks(ids)["abl-max_new_tokens 1024"])
         for s in (0, 1):   # n sampled candidates, the compiler choosing: two seeds
-            p = HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=512, engine="generate", do_sample=True, n=4, seed=s, batch_size=64))
+            p = HFPolicy.from_loaded(lm, G(max_new_tokens=512, engine="generate", do_sample=True, n=4, seed=s, batch_size=64))
             ids = evaluate_many(dev, [Arm(f"abl-n=4 sampled s{s}", base)], p, h, store, 3, progress=False)
             res[f"n=4 sampled s{s}"] = score(pks(ids)[f"abl-n=4 sampled s{s}"])
         save("ablation-partial.json", res)
@@ -129,7 +142,7 @@ def stream_a(lm, sets):
         best1 = max([n for n in variants if variants[n]] or ["rendered"], key=lambda x: key(res[x]))
         cands = {"base": (base, None, 0), f"best single: {best1}": (replace(base, **variants[best1]), None, 0),
                  "combined": (replace(base, **comb), prepass, dedupe)}
-        polT = HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=max(tokens, 1024), engine=eng, batch_size=128))
+        polT = HFPolicy.from_loaded(lm, G(max_new_tokens=max(tokens, 1024), engine=eng, batch_size=128))
         sd = sets["synth-dev"][:A.synth_dev_limit] if A.synth_dev_limit else sets["synth-dev"]
         arms = [Arm(f"abl-{n} (combined run)", c[0], prepass=c[1], dedupe=c[2]) for n, c in cands.items()]
         ids = evaluate_many(dev, arms, polT, h, store, 3, progress=False)
@@ -152,7 +165,7 @@ def stream_a(lm, sets):
     @stage("synth", 240)
     def synth_baseline():
         pc, pp, dd, tok = chosen()
-        pol = HFPolicy.from_loaded(lm, GenConfig(max_new_tokens=max(tok, 1536), engine=eng, batch_size=128))
+        pol = HFPolicy.from_loaded(lm, G(max_new_tokens=max(tok, 1536), engine=eng, batch_size=128))
         out = {}
         for s in ("synth-eval", "synth-far"):
             ids = evaluate_many(sets[s], [Arm(f"base-{s}", pc, prepass=pp, dedupe=dd)], pol, h, store, 3, progress=False)
@@ -165,9 +178,9 @@ def stream_a(lm, sets):
         pc, pp, dd, tok = chosen()
         hand = sorted({k.id: k for s in ("frozen30", "train", "dev", "twins") for k in sets[s]}.values(), key=lambda k: k.id)
         runs = {}
-        for name, gen in [("greedy", GenConfig(max_new_tokens=tok, engine=eng, batch_size=128)),
-                          ("sampled s1", GenConfig(max_new_tokens=tok, engine="generate", do_sample=True, seed=1, batch_size=128)),
-                          ("sampled s2", GenConfig(max_new_tokens=tok, engine="generate", do_sample=True, seed=2, batch_size=128))]:
+        for name, gen in [("greedy", G(max_new_tokens=tok, engine=eng, batch_size=128)),
+                          ("sampled s1", G(max_new_tokens=tok, engine="generate", do_sample=True, seed=1, batch_size=128)),
+                          ("sampled s2", G(max_new_tokens=tok, engine="generate", do_sample=True, seed=2, batch_size=128))]:
             ids = evaluate_many(hand, [Arm(f"diff-{name}", pc, prepass=pp, dedupe=dd)], HFPolicy.from_loaded(lm, gen), h, store, 3, progress=False)
             runs[name] = {k: bool(v) for k, v in pks(ids)[f"diff-{name}"]["pass@K"].items()}
         return runs
@@ -187,19 +200,23 @@ def stream_b(lm, sets, koans):
     h, store = Harness(cache_dir=Path(A.home)/"verdicts"), EpisodeStore(Path(A.home)/"episodes-B.sqlite")
     held = {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
     limits = {s: n for s, n in (("synth-dev", A.synth_dev_limit), ("synth-far", A.synth_far_limit)) if n}
-    cfg = CycleConfig(day_size=A.day_size, eval_limit=limits, gen=GenConfig(max_new_tokens=1536, batch_size=128, engine="generate"),
+    cfg = CycleConfig(day_size=A.day_size, eval_limit=limits, gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
                       night=NightConfig(self_verify=A.self_verify), seed=0)
     sha = ALIASES["qwen2.5-coder-1.5b"].sha256
     home = Path(A.home)/"campaign"
-    t = time.time()
-    run_cycles(lm.model, lm.tokenizer, sets, h, store, home, cfg, 1, koans, held, sha, progress=False, log=log)
-    log(f"cycles 0-1 in {time.time() - t:.0f} s"); save("cycles-table.json", cycles_table(home).reset_index().to_dict("records"))
-    experiments(lm, sets, koans, cfg, h, store, home, held, sha)
+    def cycles_up_to(n):
+        t = time.time()
+        try: run_cycles(lm.model, lm.tokenizer, sets, h, store, home, cfg, n, koans, held, sha, progress=False, log=log)
+        except Exception as e: log(f"cycles up to {n}: FAILED {type(e).__name__}: {e}"); traceback.print_exc(); return False
+        finally: save("cycles-table.json", cycles_table(home).reset_index().to_dict("records"))
+        log(f"cycles up to {n} in {time.time() - t:.0f} s"); return True
+    if cycles_up_to(1):
+        try: experiments(lm, sets, koans, cfg, h, store, home, held, sha)
+        except Exception as e: log(f"experiments: FAILED {type(e).__name__}: {e}"); traceback.print_exc()
     n = 1
     while n < A.cycles and left() > A.cycle_need:
-        n += 1; t = time.time()
-        run_cycles(lm.model, lm.tokenizer, sets, h, store, home, cfg, n, koans, held, sha, progress=False, log=log)
-        log(f"cycle {n} in {time.time() - t:.0f} s"); save("cycles-table.json", cycles_table(home).reset_index().to_dict("records"))
+        n += 1
+        if not cycles_up_to(n): break
 
 def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
     "The issue-10 arms on cycle 1's night: the single LoRA, the library routed, the mean adapter, TIES, Share averaged, a random basis"
@@ -288,6 +305,8 @@ def main():
     ap.add_argument("--day-size", type=int, default=128); ap.add_argument("--self-verify", type=int, default=2)
     ap.add_argument("--synth-dev-limit", type=int, default=150); ap.add_argument("--synth-far-limit", type=int, default=100)
     ap.add_argument("--cycle-need", type=float, default=200)
+    ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
+    ap.add_argument("--max-new-tokens", type=int, default=1536); ap.add_argument("--day-limit", type=int, default=None)
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)
     os.environ["CUDA_VISIBLE_DEVICES"] = str(A.gpu)
