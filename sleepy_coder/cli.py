@@ -192,12 +192,12 @@ def _check_koans(ks, h, allow_invalid):
                         "`sleepy-coder koans validate` says why; --allow-invalid runs them anyway")
     for b in bad: print(f"warning: koan {b}'s reference fix does not pass; its score means little", file=sys.stderr)
 
-def _load(model, log=print):
+def _load(model, log=print, device=None):
     "The model, with a word first when it will be slow"
     from sleepy_coder.models import load_model, ALIASES, pick_device
     if pick_device() == "cpu" and model == "qwen2.5-coder-1.5b":
         print("note: no GPU here; the 1.5B takes minutes per koan set on a CPU. --model qwen2.5-coder-0.5b is the CPU model.", file=sys.stderr)
-    try: return load_model(model, writable_home(), log=lambda m: print(m, file=sys.stderr))
+    try: return load_model(model, writable_home(), device=device, log=lambda m: print(m, file=sys.stderr))
     except KeyboardInterrupt: raise Interrupted("interrupted while loading the model; nothing half-converted was kept: run the command again")
 
 def _default_name(model, set, family, koans, limit, cfg: dict) -> str:
@@ -257,7 +257,9 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
         if compare == name: raise UserError(f"--compare {compare!r} is this run: compare with an earlier one")
         store.run_id(compare)   # fails now, not after the evaluation
     night_dir = _night_dir(adapter, night, cycle)
-    lm = _load(model)
+    from sleepy_coder.distributed import world, shard
+    st = world()   # under torchrun: one process per GPU, each with every world-th koan of the same run
+    lm = _load(model, device=str(st.device) if st.num_processes > 1 else None)
     policy, route = HFPolicy.from_loaded(lm, gen), None
     if night_dir:
         from sleepy_coder.night import load_share
@@ -269,14 +271,17 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
         else: raise UserError(f"--adapter {adapter!r}: use routed, averaged or one of the night's tasks ({', '.join(share.tasks)})")
         policy = HFPolicy(share, lm.tokenizer, gen, f"{model}+{Path(night_dir).parent.name}/{adapter or 'routed'}", lm.sha256)
     tm = {}
-    try: rid = evaluate(ks, policy, h, store, name, attempts, prompt, route, prepass, dedupe,
-                        config=dict(label=label, night=str(night_dir) if night_dir else None), timings=tm)
+    try: rid = evaluate(shard(ks, st), policy, h, store, name, attempts, prompt, route, prepass, dedupe,
+                        config=dict(label=label, night=str(night_dir) if night_dir else None), timings=tm, run_koans=[k.id for k in ks],
+                        progress=st.is_main_process)
     except KeyboardInterrupt:
         rid = store.run_id(name)
         raise Interrupted(f"interrupted: run {name!r} kept {len(store.done_koans(rid))} of {len(ks)} koans in {store.path}; "
                           "the same command resumes it")
+    st.wait_for_everyone()
+    if not st.is_main_process: return 0
     pk = per_koan(store.episodes(rid))
-    print(f"run {name!r}: {len(pk)} koans, model {model} on {lm.device}; {time.time() - t0:.0f} s in all (loading included), "
+    print(f"run {name!r}: {len(pk)} koans, model {model} on {lm.device}{f' and {st.num_processes - 1} more processes' if st.num_processes > 1 else ''}; {time.time() - t0:.0f} s in all (loading included), "
           f"evaluation {tm['total']:.1f} s = generation {tm['generate']:.1f} s + compiler and scoring {tm['total'] - tm['generate']:.1f} s")
     print(format_summary(summarize(pk)).to_string())
     marks = {(True, True): "P1", (False, True): "PK", (False, False): "--", (True, False): "??"}
@@ -371,11 +376,13 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
     held = {i for s in ("frozen30", "twins") for i in _sets_ids(s)}
     cfg = NightConfig(group_by=group_by, self_verify=self_verify, replay=replay, seed=seed,
                       share=replace(NightConfig().share, k=k, p=p))
-    lm = _load(model)
+    from sleepy_coder.distributed import world
+    st = world()   # under torchrun, the library's adapters train in parallel, one process per GPU
+    lm = _load(model, device=str(st.device) if st.num_processes > 1 else None)
     s = sleep(lm.model, lm.tokenizer, eps, ks, Path(out) if out else writable_home()/"nights"/run, cfg, prev=prev,
               policy=HFPolicy.from_loaded(lm, GenConfig(seed=seed)), harness=_harness(no_cache, workers, allow_unsandboxed),
               held_out=held, base_sha256=lm.sha256, log=lambda m: print(m, file=sys.stderr))
-    print(json.dumps({k: s[k] for k in ("tasks", "sources", "seconds")}, indent=1))
+    if st.is_main_process: print(json.dumps({k: s.get(k) for k in ("tasks", "sources", "seconds")}, indent=1))
 
 def _sets_ids(name) -> set[str]:
     try: return set(l.split("#")[0].strip() for l in (data_dir()/"sets"/f"{name}.txt").read_text().splitlines()) - {""}

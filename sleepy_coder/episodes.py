@@ -42,7 +42,9 @@ def episode_row(run_id, cycle, koan, family, att, verdict, final) -> dict:
                 check_seconds=c.seconds if c else None, resampled=att.resampled, created=time.time())
 
 # %% ../nbs/40_episodes.ipynb
-def _owner() -> str: return f"{os.uname().nodename}:{os.getpid()}"
+def _owner() -> str:
+    "Who claims a run: this process, or, under torchrun, the job (its agent's pid), so its processes share the run"
+    return f"{os.uname().nodename}:{os.getppid() if os.environ.get('TORCHELASTIC_RUN_ID') else os.getpid()}"
 
 def _alive(owner: str|None) -> bool:
     if not owner: return False

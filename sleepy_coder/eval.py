@@ -56,7 +56,7 @@ class Arm:
 
 def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, store: EpisodeStore, attempts: int = 3,
                   cycle: int = 0, progress: bool = True,
-                  timings: dict|None = None, chunk: int = 4096, desc: str|None = None) -> dict[str, int]:
+                  timings: dict|None = None, chunk: int = 4096, desc: str|None = None, run_koans: list[str]|None = None) -> dict[str, int]:
     "Every arm on every koan, generated together (one batch per round), each arm stored as its own run; run ids by arm"
     if attempts < 1: raise ValueError(f"attempts={attempts}: need at least 1")
     if not koans: raise ValueError("no koans to evaluate")
@@ -69,7 +69,7 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
     for arm in arms:
         cfg = dict(attempts=attempts, prompt=asdict(arm.prompt), gen=asdict(gen) if gen else None, prepass=arm.prepass, dedupe=arm.dedupe,
                    route=getattr(arm.route, "name", None) or (arm.route.__class__.__name__ if arm.route else None), cycle=cycle,
-                   koans=sorted(k.id for k in koans), **(arm.config or {}))
+                   koans=sorted(run_koans or [k.id for k in koans]), **(arm.config or {}))   # a shard records the whole run's koans
         rids[arm.run] = rid = store.start_run(arm.run, cfg, policy.name, getattr(policy, "sha256", None), cfg["route"],
                                               harness.rustc.version, gen.seed if gen else 0)
         done = store.done_koans(rid)
@@ -97,10 +97,11 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
 
 def evaluate(koans: list[Koan], policy, harness: Harness, store: EpisodeStore, run: str, attempts: int = 3,
              prompt: PromptConfig = PromptConfig(), route=None, prepass: str|None = None, dedupe: int = 0, cycle: int = 0,
-             progress: bool = True, config: dict|None = None, timings: dict|None = None, chunk: int = 512) -> int:
+             progress: bool = True, config: dict|None = None, timings: dict|None = None, chunk: int = 512,
+             run_koans: list[str]|None = None) -> int:
     "Run the agent on `koans`, score and store every attempt as its round ends; the run's id. `timings` collects seconds"
     return evaluate_many(koans, [Arm(run, prompt, route, config, prepass, dedupe)], policy, harness, store, attempts, cycle,
-                         progress, timings, chunk)[run]
+                         progress, timings, chunk, run_koans=run_koans)[run]
 
 # %% ../nbs/50_eval.ipynb
 METRICS = ("pass@1", "pass@K", "compiles")

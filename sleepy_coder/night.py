@@ -72,16 +72,20 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
     import torch
     from sleepy_coder.share.basis import extract_basis, project
     from sleepy_coder.share.model import ShareModel
+    from sleepy_coder.distributed import world, shard
+    st = world()
     lib, metrics = AdapterLibrary(out/"library"), {"lora": {}}
     pm = model
     jobs = list(groups.items()) + ([("__all__", [e for es in groups.values() for e in es])] if one_lora else [])
-    for t, exs in jobs:
+    for t, exs in shard(jobs, st):   # under torchrun, each process trains every world-th adapter on its own GPU
         try: pm, m = train_lora(pm, tok, exs, t, cfg.lora)
         except ValueError as e:   # e.g. every example longer than max_len: the task is left out, and the night goes on
             log(f"  LoRA {t}: not trained ({e})"); metrics.setdefault("skipped", {})[t] = str(e); continue
         metrics["lora"][t] = m
         lib.add(t, pm, exs, cfg.lora, m, base_sha256)
         log(f"  LoRA {t}: {len(exs)} examples, {m['seconds']} s, loss {m['loss_by_epoch'][0]:.3f} -> {m['loss_by_epoch'][-1]:.3f}")
+    st.wait_for_everyone()
+    if not st.is_main_process: (pm.unload() if hasattr(pm, "unload") else pm); return metrics   # the first process goes on alone
     trained = [t for t in groups if t in lib.names]
     if not trained: raise ValueError(f"no task could be trained ({metrics.get('skipped')})")
     base = pm.unload() if hasattr(pm, "unload") else pm    # the plain model again, adapters saved
@@ -139,8 +143,12 @@ def sleep(model, tok, day_eps, koans: dict[str, Koan], out, cfg: NightConfig = N
     if not groups: raise ValueError("the day has no failures to learn from")
     _write_examples(tmp/"examples.jsonl", groups)
     t1 = time.time(); log(f"night: {sum(map(len, groups.values()))} examples in {len(groups)} tasks ({t1 - t0:.0f} s)")
+    from sleepy_coder.distributed import world
+    st = world()
+    if st.num_processes > 1 and prev is not None: raise ValueError("a later night runs in one process (only the first night's library trains in parallel)")
     if prev is None: metrics = first_night(model, tok, groups, tmp, cfg, base_sha256, one_lora, log)
     else: metrics = later_night(model, tok, groups, Path(prev), tmp, cfg, log)
+    if not st.is_main_process: return dict(rank=st.process_index, metrics=metrics)   # the first process finishes the night
     old = CodeRouter.load(Path(prev)/"router.json").table if prev else {}
     router = router_from_groups(groups); router.table = {**old, **router.table}
     router.save(tmp/"router.json")
