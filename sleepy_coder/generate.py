@@ -95,8 +95,7 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
         kw = dict(max_new_tokens=cfg.max_new_tokens, pad_token_id=pad, eos_token_id=stops)
         if cfg.do_sample: kw.update(do_sample=True, temperature=cfg.temperature, top_p=cfg.top_p, top_k=None, num_return_sequences=cfg.n)
         else: kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        if static:
-            if T + cfg.max_new_tokens > cfg.max_cache_len: raise ValueError(f"a prompt of {T} tokens plus {cfg.max_new_tokens} new ones exceeds max_cache_len={cfg.max_cache_len}")
+        if static and T + cfg.max_new_tokens <= cfg.max_cache_len:   # a batch too long for the one cache shape runs dynamic
             kw.update(cache_implementation="static", max_cache_len=cfg.max_cache_len)
         row_adapters = [adapters[i] for i in idx for _ in range(per)] + [None] * ((len(rows) - len(idx)) * per) if adapters else None
         ctx, extra = _adapter_context(model, row_adapters)

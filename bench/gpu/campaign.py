@@ -142,7 +142,7 @@ def stream_a(lm, sets):
         best1 = max([n for n in variants if variants[n]] or ["rendered"], key=lambda x: key(res[x]))
         cands = {"base": (base, None, 0), f"best single: {best1}": (replace(base, **variants[best1]), None, 0),
                  "combined": (replace(base, **comb), prepass, dedupe)}
-        polT = HFPolicy.from_loaded(lm, G(max_new_tokens=max(tokens, 1024), engine=eng, batch_size=128))
+        polT = HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine=eng, batch_size=128))   # synth-dev programs are long
         sd = sets["synth-dev"][:A.synth_dev_limit] if A.synth_dev_limit else sets["synth-dev"]
         arms = [Arm(f"abl-{n} (combined run)", c[0], prepass=c[1], dedupe=c[2]) for n, c in cands.items()]
         ids = evaluate_many(dev, arms, polT, h, store, 3, progress=False)
@@ -165,7 +165,7 @@ def stream_a(lm, sets):
     @stage("synth", 240)
     def synth_baseline():
         pc, pp, dd, tok = chosen()
-        pol = HFPolicy.from_loaded(lm, G(max_new_tokens=max(tok, 1536), engine=eng, batch_size=128))
+        pol = HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine=eng, batch_size=128))
         out = {}
         for s in ("synth-eval", "synth-far"):
             ids = evaluate_many(sets[s], [Arm(f"base-{s}", pc, prepass=pp, dedupe=dd)], pol, h, store, 3, progress=False)
@@ -306,10 +306,10 @@ def main():
     ap.add_argument("--synth-dev-limit", type=int, default=150); ap.add_argument("--synth-far-limit", type=int, default=100)
     ap.add_argument("--cycle-need", type=float, default=200)
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
-    ap.add_argument("--max-new-tokens", type=int, default=1536); ap.add_argument("--day-limit", type=int, default=None)
+    ap.add_argument("--max-new-tokens", type=int, default=2048); ap.add_argument("--day-limit", type=int, default=None)
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)
-    os.environ["CUDA_VISIBLE_DEVICES"] = str(A.gpu)
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", str(A.gpu))   # launch.sh sets it per stream
     lm = setup()
     sets, koans = sets_and_koans()
     log({s: len(v) for s, v in sets.items()})

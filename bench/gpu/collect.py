@@ -1,0 +1,60 @@
+"""Pack what the campaign has made so far into $OUT (small files only): results, logs, per-koan tables of every run,
+cycle records, nights' summaries and the basis spectra; and print a short status.
+
+    python bench/gpu/collect.py --out /root/out --home /root/sc --dest $OUT
+"""
+import argparse, io, json, sqlite3, tarfile, time
+from pathlib import Path
+
+def per_koan_tables(db: Path) -> dict[str, str]:
+    "CSV text of each run's per-koan results (final attempts), by run name"
+    out = {}
+    if not db.exists(): return out
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    for rid, name in con.execute("select id, name from runs"):
+        rows = con.execute("select koan, family, attempt, final, passed, compiled, adapter, tokens_out, gen_seconds, reason from episodes "
+                           "where run_id=? order by koan, attempt", (rid,)).fetchall()
+        buf = io.StringIO(); buf.write("koan,family,attempt,final,passed,compiled,adapter,tokens_out,gen_seconds,reason\n")
+        for r in rows: buf.write(",".join('"' + str(x).replace('"', "'")[:200] + '"' if isinstance(x, str) else str(x) for x in r) + "\n")
+        out[name] = buf.getvalue()
+    return out
+
+def spectra(night: Path) -> dict:
+    from safetensors import safe_open
+    f = night/"share"/"basis.safetensors"
+    if not f.exists(): return {}
+    out = {}
+    with safe_open(str(f), "pt") as s:
+        for k in s.keys():
+            if k.startswith(("sv_B.", "sv_A.")): out[k] = s.get_tensor(k).tolist()
+    return out
+
+def main():
+    ap = argparse.ArgumentParser(); ap.add_argument("--out", default="/root/out"); ap.add_argument("--home", default="/root/sc")
+    ap.add_argument("--dest", required=True); a = ap.parse_args()
+    out, home, dest = Path(a.out), Path(a.home), Path(a.dest); dest.mkdir(parents=True, exist_ok=True)
+    tar = tarfile.open(dest/"results.tgz", "w:gz")
+    def add(name, text):
+        b = text.encode(); ti = tarfile.TarInfo(name); ti.size = len(b); ti.mtime = time.time(); tar.addfile(ti, io.BytesIO(b))
+    for f in sorted(out.glob("*")):
+        if f.is_file() and f.stat().st_size < 4_000_000: tar.add(f, arcname=f"out/{f.name}")
+    for db in sorted(home.glob("episodes*.sqlite")):
+        for name, csv in per_koan_tables(db).items(): add(f"runs/{db.stem}/{name}.csv", csv)
+    camp = home/"campaign"/"cycles"
+    for c in sorted(camp.glob("[0-9][0-9][0-9]")):
+        for f in ("cycle.json",): (c/f).exists() and tar.add(c/f, arcname=f"cycles/{c.name}/{f}")
+        n = c/"night"
+        for f in ("night.json", "router.json"):
+            if (n/f).exists(): tar.add(n/f, arcname=f"cycles/{c.name}/{f}")
+        if (n/"library").exists():
+            metas = {m.parent.name: json.loads(m.read_text()) for m in (n/"library").glob("*/meta.json")}
+            add(f"cycles/{c.name}/library.json", json.dumps(metas, indent=1))
+        sp = spectra(n)
+        if sp: add(f"cycles/{c.name}/spectra.json", json.dumps(sp))
+    tar.close()
+    print(f"packed {(dest/'results.tgz').stat().st_size / 1e6:.2f} MB")
+    for log in sorted(out.glob("*.log")):
+        lines = [l for l in log.read_text(errors="replace").splitlines() if l.startswith("[")]
+        print(f"== {log.name}: " + " | ".join(lines[-6:]))
+
+if __name__ == "__main__": main()

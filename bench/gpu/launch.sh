@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Start the campaign's two streams in the background (they outlive this call), one per GPU, then watch them.
+# Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
+set -u; cd "$(dirname "$0")/../.."
+source /root/ship/env.sh
+export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore TOKENIZERS_PARALLELISM=false SLEEPY_CODER_HOME=/root/sc
+mkdir -p /root/out /root/sc
+deadline=$1; watch=$2; shift 2
+ngpu=$(nvidia-smi -L | wc -l)
+if [ ! -f /root/out/started ]; then
+  date +%s > /root/out/started
+  CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" "$@" > /root/out/A.log 2>&1 < /dev/null &
+  if [ "$ngpu" -ge 2 ]; then
+    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" "$@" > /root/out/B.log 2>&1 < /dev/null &
+  else echo "one GPU: stream B waits for stream A"; fi
+fi
+nvidia-smi --query-gpu=name,memory.total --format=csv
+end=$(( $(date +%s) + watch ))
+while [ "$(date +%s)" -lt "$end" ]; do
+  sleep 30
+  if ! pgrep -f "campaign.py --stream" >/dev/null; then echo "streams finished"; break; fi
+done
+python3 bench/gpu/collect.py --dest "$OUT"
