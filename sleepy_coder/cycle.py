@@ -15,8 +15,7 @@ from .night import NightConfig, sleep, load_share
 
 # %% auto 0
 __all__ = ['CycleConfig', 'fixed_subset', 'day_sample', 'Gate', 'gate', 'cycles_dir', 'cycle_dir', 'read_cycle', 'cycles',
-           'last_kept', 'cycles_table', 'run_cycles', 'koan_cycle_matrix', 'backward_transfer', 'du', 'gc',
-           'check_budget']
+           'last_kept', 'cycles_table', 'run_cycles', 'koan_cycle_matrix', 'du', 'gc', 'check_budget']
 
 # %% ../nbs/80_cycle.ipynb
 @dataclass(frozen=True)
@@ -167,19 +166,14 @@ def run_cycles(model, tok, sets: dict[str, list[Koan]], harness, store, home, cf
 
 # %% ../nbs/80_cycle.ipynb
 def koan_cycle_matrix(store, home, set_name: str, kept_only: bool = True) -> "pd.DataFrame":
-    "Rows: koans; columns: cycles; values: pass@K (bool) on `set_name`"
-    import pandas as pd
-    cols = {}
+    "Rows: koans; columns: the (kept) cycles' runs of `set_name`, in order; 1 passed, 0 failed"
+    from sleepy_coder.eval import forgetting_matrix
+    runs = []
     for c in cycles(home):
         if kept_only and not c["kept"]: continue
-        try: cols[c["cycle"]] = per_koan(store.episodes(store.run_id(f"c{c['cycle']:03d}-{set_name}")))["pass@K"]
+        try: store.run_id(f"c{c['cycle']:03d}-{set_name}"); runs.append(f"c{c['cycle']:03d}-{set_name}")
         except KeyError: continue
-    return pd.DataFrame(cols).fillna(False).astype(bool)
-
-def backward_transfer(m: "pd.DataFrame") -> float:
-    "Mean over koans ever passed of (last cycle − first cycle that passed it); ≤ 0, 0 meaning nothing forgotten"
-    vals = [float(r.iloc[-1]) - 1.0 for _, r in m.iterrows() if r.any()]
-    return sum(vals) / len(vals) if vals else 0.0
+    return forgetting_matrix(store, runs)
 
 # %% ../nbs/80_cycle.ipynb
 def du(path) -> int:

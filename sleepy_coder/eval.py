@@ -14,7 +14,7 @@ from .episodes import EpisodeStore, episode_row
 
 # %% auto 0
 __all__ = ['METRICS', 'wilson', 'Arm', 'evaluate_many', 'evaluate', 'per_koan', 'summarize', 'format_summary', 'compare',
-           'plot_families', 'plot_grid']
+           'forgetting_matrix', 'backward_transfer', 'plot_families', 'plot_grid']
 
 # %% ../nbs/50_eval.ipynb
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -144,6 +144,22 @@ def compare(pk_new, pk_old, metric="pass@K") -> dict:
     both = pk_new.index.intersection(pk_old.index)
     a, b = pk_new.loc[both, metric], pk_old.loc[both, metric]
     return dict(gained=sorted(both[a & ~b]), lost=sorted(both[~a & b]))
+
+# %% ../nbs/50_eval.ipynb
+def forgetting_matrix(store: EpisodeStore, runs: list[str], metric: str = "pass@K") -> "pd.DataFrame":
+    "Koan × run: 1.0 passed, 0.0 failed, NaN not in that run (columns in the order given)"
+    import pandas as pd
+    cols = {r: per_koan(store.episodes(store.run_id(r)))[metric].astype(float) for r in runs}
+    return pd.DataFrame(cols).sort_index()
+
+def backward_transfer(m) -> float:
+    "Mean over learned koans of (final pass - pass at the first run it passed); NaN when none was learned"
+    import numpy as np
+    vals = []
+    for _, row in m.iterrows():
+        learned = row[row == 1]
+        if len(learned) and not np.isnan(row.iloc[-1]): vals.append(row.iloc[-1] - row[learned.index[0]])
+    return float(np.mean(vals)) if vals else float("nan")
 
 # %% ../nbs/50_eval.ipynb
 def plot_families(summary, metric="pass@K", ax=None):

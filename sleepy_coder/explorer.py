@@ -12,13 +12,12 @@ from .koans import Koan
 from .sandbox import clean_text
 from .rustc import Harness, Verdict
 from .episodes import EpisodeStore
-from .eval import per_koan, summarize, wilson
+from .eval import per_koan, summarize, wilson, forgetting_matrix, backward_transfer
 
 # %% auto 0
 __all__ = ['demo_store', 'rendered', 'unified_diff', 'AttemptView', 'Failure', 'cycle_of', 'run_name', 'set_runs', 'earlier_runs',
            'Failures', 'load_cycles', 'cycle_rates', 'run_rates', 'plot_cycles', 'family_summaries',
-           'plot_family_rates', 'forgetting_matrix', 'backward_transfer', 'plot_forgetting', 'plot_params', 'Explorer',
-           'explore']
+           'plot_family_rates', 'plot_forgetting', 'plot_params', 'Explorer', 'explore']
 
 # %% ../nbs/90_explorer.ipynb
 def _demo_replies(koans: list[Koan]) -> dict[int, dict[str, list[str]]]:
@@ -355,21 +354,6 @@ def plot_family_rates(summaries: dict, metric: str = "pass@K", ax=None):
     return ax
 
 # %% ../nbs/90_explorer.ipynb
-def forgetting_matrix(store: EpisodeStore, runs: list[str], metric: str = "pass@K") -> "pd.DataFrame":
-    "Koan × run: 1.0 passed, 0.0 failed, NaN not in that run (columns in the order given)"
-    import pandas as pd
-    cols = {r: per_koan(store.episodes(store.run_id(r)))[metric].astype(float) for r in runs}
-    return pd.DataFrame(cols).sort_index()
-
-def backward_transfer(m) -> float:
-    "Mean over learned koans of (final pass - pass at the first run it passed); NaN when none was learned"
-    import numpy as np
-    vals = []
-    for _, row in m.iterrows():
-        learned = row[row == 1]
-        if len(learned) and not np.isnan(row.iloc[-1]): vals.append(row.iloc[-1] - row[learned.index[0]])
-    return float(np.mean(vals)) if vals else float("nan")
-
 def plot_forgetting(m, ax=None):
     "The forgetting matrix as a heatmap: green passed, red failed, grey not run"
     import matplotlib.pyplot as plt, numpy as np
