@@ -186,6 +186,25 @@ def stream_a(lm, sets):
         return runs
     difficulty()
 
+    # the issue-10 arms, on stream B's first night (stream B goes on with cycles 2..N meanwhile)
+    from sleepy_coder.cycle import CycleConfig
+    from sleepy_coder.night import NightConfig
+    from sleepy_coder.models import ALIASES
+    home = Path(A.home)/"campaign"
+    while not (home/"cycles"/"001"/"cycle.json").exists() and left() > 300: time.sleep(10)
+    if not (home/"cycles"/"001"/"cycle.json").exists(): log("experiments: no first night in time"); return
+    cfg = cycle_config()
+    held = {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
+    _, koans = sets_and_koans()
+    experiments(lm, sets, koans, cfg, h, store, home, held, ALIASES["qwen2.5-coder-1.5b"].sha256)
+
+def cycle_config():
+    from sleepy_coder.cycle import CycleConfig
+    from sleepy_coder.night import NightConfig
+    limits = {s: n for s, n in (("synth-dev", A.synth_dev_limit), ("synth-far", A.synth_far_limit)) if n}
+    return CycleConfig(day_size=A.day_size, eval_limit=limits, gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
+                       night=NightConfig(self_verify=A.self_verify), seed=0)
+
 # ---------------- stream B ----------------
 
 def stream_b(lm, sets, koans):
@@ -199,9 +218,7 @@ def stream_b(lm, sets, koans):
     from sleepy_coder.models import ALIASES
     h, store = Harness(cache_dir=Path(A.home)/"verdicts"), EpisodeStore(Path(A.home)/"episodes-B.sqlite")
     held = {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
-    limits = {s: n for s, n in (("synth-dev", A.synth_dev_limit), ("synth-far", A.synth_far_limit)) if n}
-    cfg = CycleConfig(day_size=A.day_size, eval_limit=limits, gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
-                      night=NightConfig(self_verify=A.self_verify), seed=0)
+    cfg = cycle_config()
     sha = ALIASES["qwen2.5-coder-1.5b"].sha256
     home = Path(A.home)/"campaign"
     def cycles_up_to(n):
@@ -210,9 +227,7 @@ def stream_b(lm, sets, koans):
         except Exception as e: log(f"cycles up to {n}: FAILED {type(e).__name__}: {e}"); traceback.print_exc(); return False
         finally: save("cycles-table.json", cycles_table(home).reset_index().to_dict("records"))
         log(f"cycles up to {n} in {time.time() - t:.0f} s"); return True
-    if cycles_up_to(1):
-        try: experiments(lm, sets, koans, cfg, h, store, home, held, sha)
-        except Exception as e: log(f"experiments: FAILED {type(e).__name__}: {e}"); traceback.print_exc()
+    if not cycles_up_to(1): return
     n = 1
     while n < A.cycles and left() > A.cycle_need:
         n += 1
@@ -302,8 +317,8 @@ def main():
     ap.add_argument("--stream", required=True); ap.add_argument("--gpu", type=int, default=0)
     ap.add_argument("--out", default="/root/out"); ap.add_argument("--home", default="/root/sc")
     ap.add_argument("--deadline", type=float, default=1500); ap.add_argument("--cycles", type=int, default=6)
-    ap.add_argument("--day-size", type=int, default=128); ap.add_argument("--self-verify", type=int, default=2)
-    ap.add_argument("--synth-dev-limit", type=int, default=150); ap.add_argument("--synth-far-limit", type=int, default=100)
+    ap.add_argument("--day-size", type=int, default=64); ap.add_argument("--self-verify", type=int, default=2)
+    ap.add_argument("--synth-dev-limit", type=int, default=80); ap.add_argument("--synth-far-limit", type=int, default=50)
     ap.add_argument("--cycle-need", type=float, default=200)
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
     ap.add_argument("--max-new-tokens", type=int, default=2048); ap.add_argument("--day-limit", type=int, default=None)
