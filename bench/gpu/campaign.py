@@ -31,6 +31,15 @@ def G(**kw):
     kw["max_new_tokens"] = min(kw.get("max_new_tokens", 1024), A.max_new_tokens)
     return GenConfig(**kw)
 
+def evaluate_safe(koans, arms, policy, h, store, attempts, **kw):
+    "evaluate_many; if the chosen engine fails, log it and resume the same runs with the `generate` engine"
+    from sleepy_coder.eval import evaluate_many
+    try: return evaluate_many(koans, arms, policy, h, store, attempts, progress=False, **kw)
+    except Exception as e:
+        if getattr(getattr(policy, "cfg", None), "engine", "generate") == "generate": raise
+        log(f"engine {policy.cfg.engine} failed ({type(e).__name__}: {str(e)[:200]}); resuming with generate"); traceback.print_exc()
+        return evaluate_many(koans, arms, policy.with_cfg(engine="generate"), h, store, attempts, progress=False, **kw)
+
 def stage(name, need_s):
     "Run a stage only if its result is missing and there is time for it"
     def deco(f):
@@ -118,14 +127,14 @@ def stream_a(lm, sets):
         pol512 = HFPolicy.from_loaded(lm, G(max_new_tokens=512, engine=eng, batch_size=128))
         arms = [Arm(f"abl-{n}", replace(base, **kw)) for n, kw in variants.items()]
         arms += [Arm("abl-prepass machine", base, prepass="machine"), Arm("abl-dedupe 2", base, dedupe=2)]
-        ids = evaluate_many(dev, arms, pol512, h, store, 3, progress=False)
+        ids = evaluate_safe(dev, arms, pol512, h, store, 3)
         res.update({a.run[4:]: score(p) for a, p in zip(arms, pks(ids).values())})
         log("greedy variants:", {k: v["pass@K"] for k, v in res.items()})
-        ids = evaluate_many(dev, [Arm("abl-max_new_tokens 1024", base)], HFPolicy.from_loaded(lm, G(max_new_tokens=1024, engine=eng)), h, store, 3, progress=False)
+        ids = evaluate_safe(dev, [Arm("abl-max_new_tokens 1024", base)], HFPolicy.from_loaded(lm, G(max_new_tokens=1024, engine=eng)), h, store, 3)
         res["max_new_tokens 1024"] = score(pks(ids)["abl-max_new_tokens 1024"])
         for s in (0, 1):   # n sampled candidates, the compiler choosing: two seeds
             p = HFPolicy.from_loaded(lm, G(max_new_tokens=512, engine="generate", do_sample=True, n=4, seed=s, batch_size=64))
-            ids = evaluate_many(dev, [Arm(f"abl-n=4 sampled s{s}", base)], p, h, store, 3, progress=False)
+            ids = evaluate_safe(dev, [Arm(f"abl-n=4 sampled s{s}", base)], p, h, store, 3)
             res[f"n=4 sampled s{s}"] = score(pks(ids)[f"abl-n=4 sampled s{s}"])
         save("ablation-partial.json", res)
         # one factor at a time: adopt each prompt factor that beats the base on dev pass@K (ties: pass@1), then combine
@@ -145,12 +154,12 @@ def stream_a(lm, sets):
         polT = HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine=eng, batch_size=128))   # synth-dev programs are long
         sd = sets["synth-dev"][:A.synth_dev_limit] if A.synth_dev_limit else sets["synth-dev"]
         arms = [Arm(f"abl-{n} (combined run)", c[0], prepass=c[1], dedupe=c[2]) for n, c in cands.items()]
-        ids = evaluate_many(dev, arms, polT, h, store, 3, progress=False)
-        ids_sd = evaluate_many(sd, [Arm(f"abl-synth-dev {n}", c[0], prepass=c[1], dedupe=c[2]) for n, c in cands.items()], polT, h, store, 3, progress=False)
+        ids = evaluate_safe(dev, arms, polT, h, store, 3)
+        ids_sd = evaluate_safe(sd, [Arm(f"abl-synth-dev {n}", c[0], prepass=c[1], dedupe=c[2]) for n, c in cands.items()], polT, h, store, 3)
         final = {n: dict(dev=score(p1), synth_dev=score(p2)) for n, p1, p2 in zip(cands, pks(ids).values(), pks(ids_sd).values())}
         choice = max(final, key=lambda n: (final[n]["dev"]["pass@K"] + final[n]["synth_dev"]["pass@K"], final[n]["dev"]["pass@1"]))
         pc, pp, dd = cands[choice]
-        ids = evaluate_many(sets["frozen30"], [Arm("abl-frozen30 chosen", pc, prepass=pp, dedupe=dd)], polT, h, store, 3, progress=False)
+        ids = evaluate_safe(sets["frozen30"], [Arm("abl-frozen30 chosen", pc, prepass=pp, dedupe=dd)], polT, h, store, 3)
         fz = score(pks(ids)["abl-frozen30 chosen"])
         return dict(variants=res, adopted=list(adopted), combined=comb, tokens=tokens, prepass=prepass, dedupe=dedupe, final=final,
                     choice=choice, chosen=dict(prompt=asdict(pc), prepass=pp, dedupe=dd, max_new_tokens=max(tokens, 1024)), frozen30=fz,
@@ -168,7 +177,7 @@ def stream_a(lm, sets):
         pol = HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine=eng, batch_size=128))
         out = {}
         for s in ("synth-eval", "synth-far"):
-            ids = evaluate_many(sets[s], [Arm(f"base-{s}", pc, prepass=pp, dedupe=dd)], pol, h, store, 3, progress=False)
+            ids = evaluate_safe(sets[s], [Arm(f"base-{s}", pc, prepass=pp, dedupe=dd)], pol, h, store, 3)
             out[s] = score(pks(ids)[f"base-{s}"]); log(s, out[s])
         return out
     synth_baseline()
@@ -181,7 +190,7 @@ def stream_a(lm, sets):
         for name, gen in [("greedy", G(max_new_tokens=tok, engine=eng, batch_size=128)),
                           ("sampled s1", G(max_new_tokens=tok, engine="generate", do_sample=True, seed=1, batch_size=128)),
                           ("sampled s2", G(max_new_tokens=tok, engine="generate", do_sample=True, seed=2, batch_size=128))]:
-            ids = evaluate_many(hand, [Arm(f"diff-{name}", pc, prepass=pp, dedupe=dd)], HFPolicy.from_loaded(lm, gen), h, store, 3, progress=False)
+            ids = evaluate_safe(hand, [Arm(f"diff-{name}", pc, prepass=pp, dedupe=dd)], HFPolicy.from_loaded(lm, gen), h, store, 3)
             runs[name] = {k: bool(v) for k, v in pks(ids)[f"diff-{name}"]["pass@K"].items()}
         return runs
     difficulty()
