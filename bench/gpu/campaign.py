@@ -194,14 +194,23 @@ def stream_a(lm, sets):
             runs[name] = {k: bool(v) for k, v in pks(ids)[f"diff-{name}"]["pass@K"].items()}
         return runs
     difficulty()
+    if A.no_experiments: return
+    stream_e(lm, sets, h, store)
 
-    # the issue-10 arms, on stream B's first night (stream B goes on with cycles 2..N meanwhile)
-    from sleepy_coder.cycle import CycleConfig
-    from sleepy_coder.night import NightConfig
+def wait_for_night(home, what="cycle.json"):
+    "Wait for stream B's first cycle (its night and records); False if it doesn't come in time"
+    f = home/"cycles"/"001"/what
+    while not f.exists() and left() > 300: time.sleep(10)
+    return f.exists()
+
+def stream_e(lm, sets, h=None, store=None):
+    "The issue-10 arms, on stream B's first night (stream B goes on with cycles 2..N meanwhile)"
+    from sleepy_coder.rustc import Harness
+    from sleepy_coder.episodes import EpisodeStore
     from sleepy_coder.models import ALIASES
+    h = h or Harness(cache_dir=Path(A.home)/"verdicts"); store = store or EpisodeStore(Path(A.home)/"episodes-E.sqlite")
     home = Path(A.home)/"campaign"
-    while not (home/"cycles"/"001"/"cycle.json").exists() and left() > 300: time.sleep(10)
-    if not (home/"cycles"/"001"/"cycle.json").exists(): log("experiments: no first night in time"); return
+    if not wait_for_night(home): log("experiments: no first night in time"); return
     cfg = cycle_config()
     held = {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
     _, koans = sets_and_koans()
@@ -278,9 +287,9 @@ def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
         pm.eval()
         router = CodeRouter.load(night/"router.json")
         pol = HFPolicy(pm, lm.tokenizer, cfg.gen, "lora")
-        r = run_arms(pol, [("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", router), ("mean adapter", ConstantRouter("mean")),
-                           ("TIES merge", ConstantRouter("ties"))], "peft arms:")
-        pm.unload()
+        try: r = run_arms(pol, [("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", router), ("mean adapter", ConstantRouter("mean")),
+                                ("TIES merge", ConstantRouter("ties"))], "peft arms:")
+        finally: pm.unload()
         r["params"] = dict(lora_r16_per_task=lib.meta("__all__")["metrics"]["trainable_params"])
         return r
     peft_arms()
@@ -288,12 +297,13 @@ def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
     @stage("exp-share", 240)
     def share_arms():
         share, router = load_share(lm.model, night)
-        share.average("__avg__", [t for t in share.tasks], how="delta")
-        pol = HFPolicy(share, lm.tokenizer, cfg.gen, "share")
-        r = run_arms(pol, [("Share averaged", ConstantRouter("__avg__")), ("Share oracle-routed", oracle(sets, share.tasks))], "share arms:")
-        r["cost"] = task_cost(basis_dims(share.basis), cfg.night.share.p, cfg.night.lora.r).to_dict("records")
-        r["share_trainable_per_task"] = sum(c[0].numel() + c[1].numel() for t in share.tasks[:1] for c in share.coefficients(t).values())
-        share.unload()
+        try:
+            share.average("__avg__", [t for t in share.tasks], how="delta")
+            pol = HFPolicy(share, lm.tokenizer, cfg.gen, "share")
+            r = run_arms(pol, [("Share averaged", ConstantRouter("__avg__")), ("Share oracle-routed", oracle(sets, share.tasks))], "share arms:")
+            r["cost"] = task_cost(basis_dims(share.basis), cfg.night.share.p, cfg.night.lora.r).to_dict("records")
+            r["share_trainable_per_task"] = sum(c[0].numel() + c[1].numel() for t in share.tasks[:1] for c in share.coefficients(t).values())
+        finally: share.unload()
         return r
     share_arms()
 
@@ -302,15 +312,64 @@ def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
         share, router = load_share(lm.model, night)
         rb = random_basis_like(share.basis, seed=0); tasks = [t for t in share.tasks]; share.unload()
         ctl = ShareModel(lm.model, rb, cfg.night.share)
-        for t in tasks:
-            if t in groups:
-                ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
-        ctl.set_task(None)
-        pol = HFPolicy(ctl, lm.tokenizer, cfg.gen, "random-basis")
-        r = run_arms(pol, [("random basis, routed", router)], "random basis:")
-        ctl.unload()
+        try:
+            for t in tasks:
+                if t in groups:
+                    ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
+            ctl.set_task(None)
+            pol = HFPolicy(ctl, lm.tokenizer, cfg.gen, "random-basis")
+            r = run_arms(pol, [("random basis, routed", router)], "random basis:")
+        finally: ctl.unload()
         return r
     random_arm()
+
+def stream_s(lm, sets):
+    "The two headline arms (one LoRA, Share routed) trained again with seeds 1 and 2 on the first night's examples"
+    from dataclasses import replace
+    from sleepy_coder.rustc import Harness
+    from sleepy_coder.episodes import EpisodeStore
+    from sleepy_coder.eval import evaluate_many, Arm, per_koan
+    from sleepy_coder.cycle import fixed_subset
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.lora import AdapterLibrary
+    from sleepy_coder.night import read_examples, first_night, load_share
+    from sleepy_coder.router import CodeRouter, ConstantRouter
+    from sleepy_coder.models import ALIASES
+    h, store = Harness(cache_dir=Path(A.home)/"verdicts"), EpisodeStore(Path(A.home)/"episodes-S.sqlite")
+    home = Path(A.home)/"campaign"
+    if not wait_for_night(home, "night/night.json"): log("seeds: no first night in time"); return
+    cfg = cycle_config(); night = home/"cycles"/"001"/"night"
+    groups = read_examples(night/"examples.jsonl"); router = CodeRouter.load(night/"router.json")
+    evs = {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in cfg.eval_sets}
+    for seed in (1, 2):
+        @stage(f"seed{seed}", 400)
+        def one_seed():
+            tr = lambda t: replace(t, seed=seed)
+            ncfg = replace(cfg.night, seed=seed, lora=replace(cfg.night.lora, train=tr(cfg.night.lora.train)), coef=tr(cfg.night.coef))
+            out = home/f"seed{seed}"
+            if not (out/"share").exists():
+                out.mkdir(parents=True, exist_ok=True)
+                first_night(lm.model, lm.tokenizer, groups, out, ncfg, ALIASES["qwen2.5-coder-1.5b"].sha256, True, log)
+            from sleepy_coder.share.model import ShareModel
+            res = {}
+            lib = AdapterLibrary(out/"library")
+            pm = lib.load_into(lm.model, ["__all__"]); pm.eval()
+            try:
+                for s, ks in evs.items():
+                    rid = evaluate_many(ks, [Arm(f"s{seed}-one LoRA-{s}", cfg.prompt, ConstantRouter("__all__"))], HFPolicy(pm, lm.tokenizer, cfg.gen, "lora"),
+                                        h, store, cfg.attempts, progress=False)[f"s{seed}-one LoRA-{s}"]
+                    pk = per_koan(store.episodes(rid)); res.setdefault("one LoRA", {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+            finally: pm.unload()
+            share = ShareModel.load(lm.model, out/"share")
+            try:
+                for s, ks in evs.items():
+                    rid = evaluate_many(ks, [Arm(f"s{seed}-Share routed-{s}", cfg.prompt, router)], HFPolicy(share, lm.tokenizer, cfg.gen, "share"),
+                                        h, store, cfg.attempts, progress=False)[f"s{seed}-Share routed-{s}"]
+                    pk = per_koan(store.episodes(rid)); res.setdefault("Share routed", {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+            finally: share.unload()
+            log(f"seed {seed}:", {a: {s: v["pass@K"] for s, v in d.items()} for a, d in res.items()})
+            return res
+        one_seed()
 
 def oracle(sets, tasks):
     from sleepy_coder.router import oracle_router
@@ -330,6 +389,7 @@ def main():
     ap.add_argument("--synth-dev-limit", type=int, default=80); ap.add_argument("--synth-far-limit", type=int, default=50)
     ap.add_argument("--cycle-need", type=float, default=200)
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
+    ap.add_argument("--no-experiments", action="store_true", help="stream A leaves the experiment arms to stream E")
     ap.add_argument("--max-new-tokens", type=int, default=2048); ap.add_argument("--day-limit", type=int, default=None)
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)
@@ -338,7 +398,9 @@ def main():
     sets, koans = sets_and_koans()
     log({s: len(v) for s, v in sets.items()})
     if A.stream == "A": stream_a(lm, sets)
-    else: stream_b(lm, sets, koans)
+    elif A.stream == "B": stream_b(lm, sets, koans)
+    elif A.stream == "E": stream_e(lm, sets)
+    elif A.stream == "S": stream_s(lm, sets)
     log("stream done")
 
 if __name__ == "__main__": main()

@@ -9,10 +9,15 @@ deadline=$1; watch=$2; shift 2
 ngpu=$(nvidia-smi -L | wc -l)
 if [ ! -f /root/out/started ]; then
   date +%s > /root/out/started
-  CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" "$@" > /root/out/A.log 2>&1 < /dev/null &
+  more=""; [ "$ngpu" -ge 4 ] && more="--no-experiments"
+  CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $more "$@" > /root/out/A.log 2>&1 < /dev/null &
   if [ "$ngpu" -ge 2 ]; then
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" "$@" > /root/out/B.log 2>&1 < /dev/null &
-  else echo "one GPU: stream B waits for stream A"; fi
+  else echo "one GPU: only stream A"; fi
+  if [ "$ngpu" -ge 4 ]; then   # four GPUs: the experiment arms and the extra seeds get their own
+    CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream E --gpu 0 --deadline "$deadline" "$@" > /root/out/E.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --gpu 0 --deadline "$deadline" "$@" > /root/out/S.log 2>&1 < /dev/null &
+  fi
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv
 end=$(( $(date +%s) + watch ))
