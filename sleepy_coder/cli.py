@@ -152,11 +152,12 @@ def synth(out:str=None,               # where to write the koans (default: SLEEP
           seed:int=0,                 # the synthesis seed: the same seed gives the same koans
           workers:int=None,           # parallel rustc jobs (default: the cores)
           no_progress:store_true=False, # no progress bar (there is one when the output is a terminal)
+          archive:store_true=False,   # also rewrite the committed archive, data/synth/koans.jsonl.xz
           allow_unsandboxed:store_true=False): # where no isolation is possible, run the compiler with limits only
     "Synthesize koans from the seed programs: mutate, check with rustc, split by seed program (synth-train/dev/eval/far)"
-    from sleepy_coder.synth import synth_cli
-    return synth_cli(Path(out) if out else None, seed, workers, sys.stderr.isatty() and not no_progress,
-                     home=writable_home(), harness=_harness(False, workers, allow_unsandboxed))
+    from sleepy_coder.synth import synth_cli, archive_path
+    return synth_cli(Path(out) if out else None, seed, workers, sys.stderr.isatty() and not no_progress, archive_path() if archive else None,
+                     home=writable_home(), harness=_harness(False, workers, allow_unsandboxed))   # the harness carries the sandbox choice
 
 def baseline(set:str=None,              # only this named set
              family:str=None,           # only this family (name or prefix)
