@@ -111,16 +111,10 @@ def _policy(model, tok, cfg: CycleConfig, night_dir, name):
     return HFPolicy(share, tok, cfg.gen, name), router, share.unload
 
 def _evaluate_sets(policy, router, sets, cfg, harness, store, n, progress) -> dict:
-    "Every evaluation set, in one pass; per-koan results by set"
-    arms, koans = [], []
-    for s in cfg.eval_sets:
-        ks = fixed_subset(sets[s], cfg.eval_limit.get(s))
-        arms.append((s, ks))
-    rids = {}
-    for s, ks in arms:   # one pass per set keeps the runs' koan lists exact; a pass is still batched over the set
-        rids[s] = evaluate_many(ks, [Arm(f"c{n:03d}-{s}", cfg.prompt, router)], policy, harness, store, cfg.attempts, cycle=n,
-                                progress=progress, desc=f"cycle {n}: {s}")[f"c{n:03d}-{s}"]
-    return {s: per_koan(store.episodes(r)) for s, r in rids.items()}
+    "Every evaluation set in one pass (bigger batches), each stored as its own run; per-koan results by set"
+    arms = [Arm(f"c{n:03d}-{s}", cfg.prompt, router, koans=fixed_subset(sets[s], cfg.eval_limit.get(s))) for s in cfg.eval_sets]
+    rids = evaluate_many([], arms, policy, harness, store, cfg.attempts, cycle=n, progress=progress, desc=f"cycle {n}: evaluation")
+    return {s: per_koan(store.episodes(rids[f"c{n:03d}-{s}"])) for s in cfg.eval_sets}
 
 def _metrics(pks) -> dict: return {s: dict(n=len(p), **{m: int(p[m].sum()) for m in ("pass@1", "pass@K", "compiles")}) for s, p in pks.items()}
 

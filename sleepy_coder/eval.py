@@ -53,31 +53,32 @@ class Arm:
     config: dict|None = None
     prepass: str|None = None
     dedupe: int = 0
+    koans: list|None = None   # this arm's own koans (default: those given to `evaluate_many`)
 
 def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, store: EpisodeStore, attempts: int = 3,
                   cycle: int = 0, progress: bool = True,
                   timings: dict|None = None, chunk: int = 4096, desc: str|None = None, run_koans: list[str]|None = None) -> dict[str, int]:
     "Every arm on every koan, generated together (one batch per round), each arm stored as its own run; run ids by arm"
     if attempts < 1: raise ValueError(f"attempts={attempts}: need at least 1")
-    if not koans: raise ValueError("no koans to evaluate")
+    if not koans and not all(a.koans for a in arms): raise ValueError("no koans to evaluate")
     if len({a.run for a in arms}) != len(arms): raise ValueError("arms need distinct run names")
     timings = {} if timings is None else timings
     timings.setdefault("generate", 0.0); timings.setdefault("total", 0.0)
     t_start = time.perf_counter()
     gen = getattr(policy, "cfg", None)
-    rids, todo = {}, []
+    rids, todo, total = {}, [], 0
     for arm in arms:
+        ks = arm.koans if arm.koans is not None else koans
         cfg = dict(attempts=attempts, prompt=asdict(arm.prompt), gen=asdict(gen) if gen else None, prepass=arm.prepass, dedupe=arm.dedupe,
                    route=getattr(arm.route, "name", None) or (arm.route.__class__.__name__ if arm.route else None), cycle=cycle,
-                   koans=sorted(run_koans or [k.id for k in koans]), **(arm.config or {}))   # a shard records the whole run's koans
+                   koans=sorted(run_koans or [k.id for k in ks]), **(arm.config or {}))   # a shard records the whole run's koans
         rids[arm.run] = rid = store.start_run(arm.run, cfg, policy.name, getattr(policy, "sha256", None), cfg["route"],
                                               harness.rustc.version, gen.seed if gen else 0)
         done = store.done_koans(rid)
-        todo += [(arm, k) for k in koans if k.id not in done]
+        todo += [(arm, k) for k in ks if k.id not in done]; total += len(ks) * attempts
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        total = len(koans) * len(arms) * attempts
         bar = tqdm(total=total, initial=total - len(todo) * attempts, desc=desc or arms[0].run, unit="attempt")
     timed = _Timed(policy, timings)
     try:

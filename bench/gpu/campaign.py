@@ -1,6 +1,6 @@
 """The GPU campaign: every measurement the issues ask of the device, as resumable stages, one stream per GPU.
 
-    python bench/gpu/campaign.py --stream A --gpu 0 --out /root/out --home /root/sc --deadline 1400
+    python bench/gpu/campaign.py --stream A --gpu 0 --out /root/campaign-out --home /root/sc --deadline 1400
 
 Stream A: `bench` (generation engines side by side), `ablation` (prompt and decoding variants on dev, the
 best on synth-dev, the chosen default once on frozen30), `synth` (the raw model on synth-eval and
@@ -266,11 +266,13 @@ def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
     evs = {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in cfg.eval_sets}
 
     def run_arms(policy, arms, tag):
+        "Every arm on every evaluation set, in one pass"
         out = {}
-        for s, ks in evs.items():
-            ids = evaluate_many(ks, [Arm(f"x-{a}-{s}", cfg.prompt, r) for a, r in arms], policy, h, store, cfg.attempts, progress=False)
-            for (a, _), rid in zip(arms, ids.values()):
-                pk = per_koan(store.episodes(rid)); out.setdefault(a, {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+        ids = evaluate_many([], [Arm(f"x-{a}-{s}", cfg.prompt, r, koans=ks) for a, r in arms for s, ks in evs.items()], policy, h, store,
+                            cfg.attempts, progress=False)
+        for a, _ in arms:
+            for s in evs:
+                pk = per_koan(store.episodes(ids[f"x-{a}-{s}"])); out.setdefault(a, {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
         log(tag, {a: {s: v["pass@K"] for s, v in d.items()} for a, d in out.items()})
         return out
 
@@ -354,18 +356,16 @@ def stream_s(lm, sets):
             res = {}
             lib = AdapterLibrary(out/"library")
             pm = lib.load_into(lm.model, ["__all__"]); pm.eval()
-            try:
-                for s, ks in evs.items():
-                    rid = evaluate_many(ks, [Arm(f"s{seed}-one LoRA-{s}", cfg.prompt, ConstantRouter("__all__"))], HFPolicy(pm, lm.tokenizer, cfg.gen, "lora"),
-                                        h, store, cfg.attempts, progress=False)[f"s{seed}-one LoRA-{s}"]
-                    pk = per_koan(store.episodes(rid)); res.setdefault("one LoRA", {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+            def arm_sets(name, policy, route):
+                ids = evaluate_many([], [Arm(f"s{seed}-{name}-{s}", cfg.prompt, route, koans=ks) for s, ks in evs.items()], policy, h, store,
+                                    cfg.attempts, progress=False)
+                for s in evs:
+                    pk = per_koan(store.episodes(ids[f"s{seed}-{name}-{s}"]))
+                    res.setdefault(name, {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+            try: arm_sets("one LoRA", HFPolicy(pm, lm.tokenizer, cfg.gen, "lora"), ConstantRouter("__all__"))
             finally: pm.unload()
             share = ShareModel.load(lm.model, out/"share")
-            try:
-                for s, ks in evs.items():
-                    rid = evaluate_many(ks, [Arm(f"s{seed}-Share routed-{s}", cfg.prompt, router)], HFPolicy(share, lm.tokenizer, cfg.gen, "share"),
-                                        h, store, cfg.attempts, progress=False)[f"s{seed}-Share routed-{s}"]
-                    pk = per_koan(store.episodes(rid)); res.setdefault("Share routed", {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+            try: arm_sets("Share routed", HFPolicy(share, lm.tokenizer, cfg.gen, "share"), router)
             finally: share.unload()
             log(f"seed {seed}:", {a: {s: v["pass@K"] for s, v in d.items()} for a, d in res.items()})
             return res
@@ -383,7 +383,8 @@ def main():
     global A
     ap = argparse.ArgumentParser()
     ap.add_argument("--stream", required=True); ap.add_argument("--gpu", type=int, default=0)
-    ap.add_argument("--out", default="/root/out"); ap.add_argument("--home", default="/root/sc")
+    ap.add_argument("--out", default="/root/campaign-out", help="results and logs (not the device tool's $OUT, which every call empties)")
+    ap.add_argument("--home", default="/root/sc")
     ap.add_argument("--deadline", type=float, default=1500); ap.add_argument("--cycles", type=int, default=6)
     ap.add_argument("--day-size", type=int, default=64); ap.add_argument("--self-verify", type=int, default=2)
     ap.add_argument("--synth-dev-limit", type=int, default=80); ap.add_argument("--synth-far-limit", type=int, default=50)

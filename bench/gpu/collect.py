@@ -1,7 +1,7 @@
 """Pack what the campaign has made so far into $OUT (small files only): results, logs, per-koan tables of every run,
 cycle records, nights' summaries and the basis spectra; and print a short status.
 
-    python bench/gpu/collect.py --out /root/out --home /root/sc --dest $OUT
+    python bench/gpu/collect.py --out /root/campaign-out --home /root/sc --dest $OUT
 """
 import argparse, io, json, sqlite3, tarfile, time
 from pathlib import Path
@@ -30,7 +30,7 @@ def spectra(night: Path) -> dict:
     return out
 
 def main():
-    ap = argparse.ArgumentParser(); ap.add_argument("--out", default="/root/out"); ap.add_argument("--home", default="/root/sc")
+    ap = argparse.ArgumentParser(); ap.add_argument("--out", default="/root/campaign-out"); ap.add_argument("--home", default="/root/sc")
     ap.add_argument("--dest", required=True); a = ap.parse_args()
     out, home, dest = Path(a.out), Path(a.home), Path(a.dest); dest.mkdir(parents=True, exist_ok=True)
     tar = tarfile.open(dest/"results.tgz", "w:gz")

@@ -4,19 +4,20 @@
 set -u; cd "$(dirname "$0")/../.."
 source /root/ship/env.sh
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore TOKENIZERS_PARALLELISM=false SLEEPY_CODER_HOME=/root/sc
-mkdir -p /root/out /root/sc
+R=/root/campaign-out   # results and logs; the device tool empties $OUT at every call, so nothing of the campaign lives there
+mkdir -p $R /root/sc
 deadline=$1; watch=$2; shift 2
 ngpu=$(nvidia-smi -L | wc -l)
-if [ ! -f /root/out/started ]; then
-  date +%s > /root/out/started
+if [ ! -f $R/started ]; then
+  date +%s > $R/started
   more=""; [ "$ngpu" -ge 4 ] && more="--no-experiments"
-  CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $more "$@" > /root/out/A.log 2>&1 < /dev/null &
+  CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $more "$@" > $R/A.log 2>&1 < /dev/null &
   if [ "$ngpu" -ge 2 ]; then
-    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" "$@" > /root/out/B.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
   else echo "one GPU: only stream A"; fi
   if [ "$ngpu" -ge 4 ]; then   # four GPUs: the experiment arms and the extra seeds get their own
-    CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream E --gpu 0 --deadline "$deadline" "$@" > /root/out/E.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --gpu 0 --deadline "$deadline" "$@" > /root/out/S.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream E --gpu 0 --deadline "$deadline" "$@" > $R/E.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --gpu 0 --deadline "$deadline" "$@" > $R/S.log 2>&1 < /dev/null &
   fi
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv
@@ -25,4 +26,4 @@ while [ "$(date +%s)" -lt "$end" ]; do
   sleep 30
   if ! pgrep -f "campaign.py --stream" >/dev/null; then echo "streams finished"; break; fi
 done
-python3 bench/gpu/collect.py --dest "$OUT"
+python3 bench/gpu/collect.py --out $R --dest "$OUT"
