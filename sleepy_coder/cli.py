@@ -176,6 +176,9 @@ def baseline(set:str=None,              # only this named set
 
 # %% ../nbs/99_cli.ipynb
 def _gen(max_new_tokens, batch_size, sample, n, seed, engine) -> GenConfig:
+    if batch_size is None:
+        from sleepy_coder.models import pick_device
+        batch_size = GenConfig.batch_size if pick_device() == "cuda" else 8
     try: return GenConfig(max_new_tokens=max_new_tokens, batch_size=batch_size, do_sample=sample, n=n, seed=seed, engine=engine)
     except ValueError as e: raise UserError(str(e).replace("GenConfig", "generation settings"))
 
@@ -219,7 +222,7 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
          n:int=1,                        # candidates per attempt when sampling; the compiler picks one
          dedupe:int=0,                   # sample again, up to this many times, when a candidate repeats an earlier one
          max_new_tokens:int=GenConfig.max_new_tokens,  # longest reply, in tokens
-         batch_size:int=GenConfig.batch_size,          # prompts per generation batch
+         batch_size:int=None,            # prompts per generation batch (default: 64 on a GPU, 8 on a CPU, where a long reply holds its whole batch back)
          engine:str=GenConfig.engine,    # generation engine: generate, static (static KV cache, compiled) or cb (continuous batching)
          diagnostics:str=PromptConfig.diagnostics,     # how the prompt shows rustc's errors: compact, rendered or both
          no_notes:store_true=False,      # leave rustc's help: and note: lines out of the prompt

@@ -32,7 +32,7 @@ class Koan:
     fixed: str               # the reference fix
     expected_stdout: str     # exact stdout of `fixed` (and of any correct fix)
     tests: str|None = None   # optional `#[test]` functions, appended in a `koan_tests` module
-    difficulty: str = "easy" # easy, medium or hard (see `11_validate`: measured, not guessed)
+    difficulty: str = "easy" # easy, medium or hard (see `13_validate`: measured, not guessed)
     error_messages: list[str] = field(default_factory=list) # sorted set of messages of the errors rustc reports *without* a code
     alternatives: list[dict] = field(default_factory=list)  # other fixes a person might write: `{fix = ..., trap = "why it is wrong"}`
     compiler_trap: str|None = None  # set when rustc's own suggested fix compiles but is wrong on purpose: why
