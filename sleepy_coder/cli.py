@@ -110,7 +110,7 @@ def show(id:str,                    # the koan's id, e.g. bc_003
 MAX_PROGRAM_BYTES = 1 << 20
 
 def check(program:str,                 # the Rust file to judge
-          koan:str,                    # the koan's id
+          koan:str=None,               # the koan's id (required)
           koans:str=None,              # folder of koan files (default: the corpus)
           json:store_true=False,       # print the whole verdict as JSON
           no_cache:store_true=False,   # don't read or write the verdict cache
@@ -118,6 +118,7 @@ def check(program:str,                 # the Rust file to judge
           allow_unsandboxed:store_true=False): # where no isolation is possible, run untrusted code with limits only
     "Judge a Rust program against a koan exactly as the eval judges a model's candidate; exit 0 only if it passes"
     import json as _json
+    if not koan: raise UserError("which koan? name it with --koan ID (sleepy-coder list shows them)")
     ks, _ = _corpus(koans)
     if koan not in ks: raise UserError(f"no koan {koan!r} in {koans or 'the corpus'}")
     k, p = ks[koan], Path(program)
