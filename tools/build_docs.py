@@ -112,7 +112,11 @@ def build_site(root=ROOT, out=None) -> Path:
     exporter = HTMLExporter(template_name="lab", extra_loaders=[jinja2.DictLoader({"sc_page.html.j2": _TEMPLATE})],
                             template_file="sc_page.html.j2",
                             config=Config(TagRemovePreprocessor=dict(enabled=True, remove_input_tags={"remove_input"})))
-    links = {p.relative_to(root/"nbs").as_posix(): href for (_, href), p in zip(pages, nbs)}
+    links = {p.resolve(): href for (_, href), p in zip(pages, nbs)}
+    def link(p, target):   # a notebook's link is relative to its folder; the index's, which is also the README, to the repository's root
+        for base in (p.parent, root) if p.name == "index.ipynb" else (p.parent,):
+            if (base/target).resolve() in links: return links[(base/target).resolve()]
+        return target
     tmp = out/".proc"; tmp.mkdir()
     for (title, href), p in zip(pages, nbs):
         proc = NBProcessor(p, FilterDefaults().procs(), rm_directives=True); proc.process()   # nbdev's step before quarto
@@ -122,7 +126,7 @@ def build_site(root=ROOT, out=None) -> Path:
         # nbdev's step keeps the notebook's saved widget state (and adds the widgets its doc cells made); without any, no widget scripts
         if not nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state"): nb.metadata.pop("widgets", None)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "sc_math": _has_math(nb)})
-        body = re.sub(r'href="([^":#?]+\.ipynb)(#[^"]*)?"', lambda m: f'href="{links.get(m[1], m[1])}{m[2] or ""}"', body)  # links to notebooks
+        body = re.sub(r'href="([^":#?]+\.ipynb)(#[^"]*)?"', lambda m: f'href="{link(p, m[1])}{m[2] or ""}"', body)  # links to notebooks
         (out/href).write_text(_page(p, body, pages, href))
     shutil.rmtree(tmp)
     for f in (root/"nbs").rglob("*.png"):   # pictures notebooks link to
