@@ -1500,7 +1500,10 @@ def _install(s: Synth, d: Path) -> Path:
     "Write `s` to folder `d` through a temporary folder, marking it complete with a `DONE` file"
     tmp = d.with_name(f"{d.name}.tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True); write_synth(s, tmp); (tmp/"DONE").write_text(s.key + "\n")
-    shutil.rmtree(d, ignore_errors=True); tmp.rename(d)
+    try: tmp.rename(d)      # atomic: readers see the whole folder or none, and `d` never exists without DONE
+    except OSError:         # another process installed it first (processes starting together): keep theirs
+        if not (d/"DONE").is_file(): raise RuntimeError(f"{d}: exists without a DONE file; delete it to synthesize again")
+    shutil.rmtree(tmp, ignore_errors=True)
     return d
 
 def ensure_synth(home=None, seeds=None, seed=0, harness: Harness|None=None, archive=True, progress=True, workers=None, **kw) -> Path:

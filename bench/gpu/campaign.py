@@ -29,6 +29,7 @@ def G(**kw):
     "A GenConfig, with max_new_tokens capped at --max-new-tokens (small in a smoke test)"
     from sleepy_coder.generate import GenConfig
     kw["max_new_tokens"] = min(kw.get("max_new_tokens", 1024), A.max_new_tokens)
+    if A.batch_size and kw.get("n", 1) == 1: kw["batch_size"] = A.batch_size   # decoding is bound by per-step overhead: fuller batches are nearly free
     return GenConfig(**kw)
 
 def evaluate_safe(koans, arms, policy, h, store, attempts, **kw):
@@ -108,8 +109,9 @@ def stream_a(lm, sets):
                     "--max-new-tokens", str(A.max_new_tokens)]
         sys.path.insert(0, str(Path(__file__).resolve().parents[1])); import bench_generate
         return bench_generate.main()
-    bench()
-    eng = chosen_engine(); log("engine:", eng)
+    if A.engine: eng = A.engine   # the engines were measured already: skip the benchmark
+    else: bench(); eng = chosen_engine()
+    log("engine:", eng)
 
     def pks(ids): return {n: per_koan(store.episodes(r)) for n, r in ids.items()}
     def score(pk): return dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
@@ -171,16 +173,7 @@ def stream_a(lm, sets):
         c = (abl or {}).get("chosen") or dict(prompt={}, prepass=None, dedupe=0, max_new_tokens=1024)
         return PromptConfig(**c["prompt"]) if c["prompt"] else PromptConfig(), c["prepass"], c["dedupe"], c["max_new_tokens"]
 
-    @stage("synth", 240)
-    def synth_baseline():
-        pc, pp, dd, tok = chosen()
-        pol = HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine=eng, batch_size=128))
-        out = {}
-        for s in ("synth-eval", "synth-far"):
-            ids = evaluate_safe(sets[s], [Arm(f"base-{s}", pc, prepass=pp, dedupe=dd)], pol, h, store, 3)
-            out[s] = score(pks(ids)[f"base-{s}"]); log(s, out[s])
-        return out
-    synth_baseline()
+    if not A.no_synth: synth_baselines(lm, sets, h, store, *chosen()[:3])
 
     @stage("difficulty", 180)
     def difficulty():
@@ -196,6 +189,21 @@ def stream_a(lm, sets):
     difficulty()
     if A.no_experiments: return
     stream_e(lm, sets, h, store)
+
+def synth_baselines(lm, sets, h, store, pc=None, pp=None, dd=0):
+    "The raw model on all of synth-eval and synth-far (greedy, 3 attempts): the baselines a night must raise"
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.prompt import PromptConfig
+    from sleepy_coder.eval import Arm, per_koan
+    pc = pc or PromptConfig()
+    pol = HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine="generate", batch_size=128))
+    for s in ("synth-far", "synth-eval"):
+        @stage(f"synth-{s[6:]}", 240)
+        def one():
+            ids = evaluate_safe(sets[s], [Arm(f"base-{s}", pc, prepass=pp, dedupe=dd)], pol, h, store, 3)
+            pk = per_koan(store.episodes(ids[f"base-{s}"]))
+            r = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")}); log(s, r); return r
+        one()
 
 def wait_for_night(home, what="cycle.json"):
     "Wait for stream B's first cycle (its night and records); False if it doesn't come in time"
@@ -220,7 +228,9 @@ def cycle_config():
     from sleepy_coder.cycle import CycleConfig
     from sleepy_coder.night import NightConfig
     limits = {s: n for s, n in (("synth-dev", A.synth_dev_limit), ("synth-far", A.synth_far_limit)) if n}
-    return CycleConfig(day_size=A.day_size, eval_limit=limits, gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
+    ev = tuple(A.eval_sets.split(","))
+    return CycleConfig(day_size=A.day_size, day_sets=tuple(A.day_sets.split(",")), eval_limit=limits, eval_sets=ev,
+                       gate_sets=tuple(s for s in ("dev", "synth-dev") if s in ev), gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
                        night=NightConfig(self_verify=A.self_verify), seed=0)
 
 # ---------------- stream B ----------------
@@ -263,7 +273,7 @@ def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
     from sleepy_coder.share.model import ShareModel, task_cost, basis_dims
     night = cycle_dir_of(home, 1)/"night"
     groups = read_examples(night/"examples.jsonl")
-    evs = {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in cfg.eval_sets}
+    evs = {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in A.exp_sets.split(",")}
 
     def run_arms(policy, arms, tag):
         "Every arm on every evaluation set, in one pass"
@@ -339,10 +349,11 @@ def stream_s(lm, sets):
     from sleepy_coder.models import ALIASES
     h, store = Harness(cache_dir=Path(A.home)/"verdicts"), EpisodeStore(Path(A.home)/"episodes-S.sqlite")
     home = Path(A.home)/"campaign"
+    if A.no_synth: synth_baselines(lm, sets, h, store)   # stream A leaves them to this stream
     if not wait_for_night(home, "night/night.json"): log("seeds: no first night in time"); return
     cfg = cycle_config(); night = home/"cycles"/"001"/"night"
     groups = read_examples(night/"examples.jsonl"); router = CodeRouter.load(night/"router.json")
-    evs = {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in cfg.eval_sets}
+    evs = {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in A.exp_sets.split(",")}
     for seed in (1, 2):
         @stage(f"seed{seed}", 400)
         def one_seed():
@@ -392,6 +403,12 @@ def main():
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
     ap.add_argument("--no-experiments", action="store_true", help="stream A leaves the experiment arms to stream E")
     ap.add_argument("--max-new-tokens", type=int, default=2048); ap.add_argument("--day-limit", type=int, default=None)
+    ap.add_argument("--day-sets", default="train,synth-train", help="the sets a day draws its sample from")
+    ap.add_argument("--engine", default=None, help="generation engine for stream A; given, the engine benchmark is skipped")
+    ap.add_argument("--batch-size", type=int, default=None, help="prompts per batch for single-candidate generation (default: each stage's own)")
+    ap.add_argument("--eval-sets", default="frozen30,dev,synth-dev,synth-far", help="what each cycle evaluates (the gate: dev and synth-dev among them)")
+    ap.add_argument("--exp-sets", default="frozen30,dev,synth-dev,synth-far", help="what the experiment arms and seeds are evaluated on")
+    ap.add_argument("--no-synth", action="store_true", help="stream A leaves the synth baselines to stream S")
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", str(A.gpu))   # launch.sh sets it per stream

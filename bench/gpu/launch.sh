@@ -10,14 +10,15 @@ deadline=$1; watch=$2; shift 2
 ngpu=$(nvidia-smi -L | wc -l)
 if [ ! -f $R/started ]; then
   date +%s > $R/started
-  more=""; [ "$ngpu" -ge 4 ] && more="--no-experiments"
+  more=""; moreS=""   # four GPUs: A leaves the experiment arms to E and the synth baselines to S
+  [ "$ngpu" -ge 4 ] && more="--no-experiments --no-synth" && moreS="--no-synth"
   CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $more "$@" > $R/A.log 2>&1 < /dev/null &
   if [ "$ngpu" -ge 2 ]; then
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
   else echo "one GPU: only stream A"; fi
   if [ "$ngpu" -ge 4 ]; then   # four GPUs: the experiment arms and the extra seeds get their own
     CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream E --gpu 0 --deadline "$deadline" "$@" > $R/E.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --gpu 0 --deadline "$deadline" "$@" > $R/S.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --gpu 0 --deadline "$deadline" $moreS "$@" > $R/S.log 2>&1 < /dev/null &
   fi
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv
