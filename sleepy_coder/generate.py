@@ -10,7 +10,7 @@ from typing import Protocol, runtime_checkable
 from .prompt import FENCE
 
 # %% auto 0
-__all__ = ['ENGINES', 'GenConfig', 'Generation', 'stop_token_ids', 'generate', 'Policy', 'HFPolicy']
+__all__ = ['ENGINES', 'GenConfig', 'Generation', 'stop_token_ids', 'reply_stops', 'generate', 'Policy', 'HFPolicy']
 
 # %% ../nbs/31_generate.ipynb
 ENGINES = ("generate", "static", "cb")
@@ -44,15 +44,21 @@ class Generation:
     seconds: float       # its share of the batch's wall time
 
 # %% ../nbs/31_generate.ipynb
-def stop_token_ids(tokenizer) -> list[int]:
-    "End-of-sequence ids: the tokenizer's own and every token that starts with a closing code fence"
-    if (cached := getattr(tokenizer, "_sleepy_stop_ids", None)) is not None: return cached
+def stop_token_ids(tokenizer, fence: bool = True) -> list[int]:
+    "End-of-sequence ids: the tokenizer's own, and (`fence`) every token that starts with a code fence"
+    cache = tokenizer.__dict__.setdefault("_sleepy_stop_ids", {})
+    if fence in cache: return cache[fence]
     ids = {i for i in (tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>"), tokenizer.convert_tokens_to_ids("<|endoftext|>"))
            if isinstance(i, int) and i >= 0 and i != tokenizer.unk_token_id}
-    for tok, i in tokenizer.get_vocab().items():
-        if tokenizer.convert_tokens_to_string([tok]).lstrip(" \n").startswith("```"): ids.add(i)
-    tokenizer._sleepy_stop_ids = out = sorted(ids)
+    if fence:
+        for tok, i in tokenizer.get_vocab().items():
+            if tokenizer.convert_tokens_to_string([tok]).lstrip(" \n").startswith("```"): ids.add(i)
+    cache[fence] = out = sorted(ids)
     return out
+
+def reply_stops(tokenizer, prompt: str) -> list[int]:
+    "The stop ids for one prompt: the fence ends a reply only when the prompt opened it"
+    return stop_token_ids(tokenizer, fence=prompt.endswith(FENCE))
 
 # %% ../nbs/31_generate.ipynb
 def _new_tokens(row, stops: set, pad: int) -> list[int]:
@@ -79,11 +85,12 @@ def _adapter_context(model, rows: list[str|None]|None):
 # %% ../nbs/31_generate.ipynb
 def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static: bool) -> list[list[Generation]]:
     import torch
-    stops = stop_token_ids(tokenizer); sset, pad = set(stops), tokenizer.pad_token_id
-    if pad is None: pad = stops[0]
+    pad = tokenizer.pad_token_id
+    if pad is None: pad = stop_token_ids(tokenizer, False)[0]
     out = [[] for _ in prompts]
-    key = (lambda i: (adapters[i] or "", len(prompts[i]))) if adapters else (lambda i: len(prompts[i]))
-    order = sorted(range(len(prompts)), key=key)       # similar lengths (and, for peft, the same adapter) batch together
+    rs = [set(reply_stops(tokenizer, p)) for p in prompts]
+    key = lambda i: ((adapters[i] or "") if adapters else "", not prompts[i].endswith(FENCE), len(prompts[i]))
+    order = sorted(range(len(prompts)), key=key)       # similar lengths (and, for peft, the same adapter; the same stops) batch together
     per = cfg.n if cfg.do_sample else 1
     for s in range(0, len(order), cfg.batch_size):
         idx = order[s:s + cfg.batch_size]
@@ -92,6 +99,7 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
         enc = tokenizer(rows, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False,
                         **(dict(pad_to_multiple_of=256) if static else {})).to(model.device)
         T = enc["input_ids"].shape[1]
+        stops = stop_token_ids(tokenizer, all(prompts[i].endswith(FENCE) for i in idx))   # a mixed batch stops on the common ids; rows are cut below
         kw = dict(max_new_tokens=cfg.max_new_tokens, pad_token_id=pad, eos_token_id=stops)
         if cfg.do_sample: kw.update(do_sample=True, temperature=cfg.temperature, top_p=cfg.top_p, top_k=None, num_return_sequences=cfg.n)
         else: kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
@@ -105,7 +113,7 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
         secs = (time.perf_counter() - t0) / (len(idx) * per)
         for j in range(len(idx) * per):
             i = idx[j // per]
-            out[i].append(_decode(tokenizer, prompts[i], _new_tokens(seqs[j, T:], sset, pad), int(enc["attention_mask"][j // per].sum()), secs))
+            out[i].append(_decode(tokenizer, prompts[i], _new_tokens(seqs[j, T:], rs[i], pad), int(enc["attention_mask"][j // per].sum()), secs))
     return out
 
 # %% ../nbs/31_generate.ipynb
@@ -113,7 +121,7 @@ def _generate_cb(model, tokenizer, prompts, cfg: GenConfig, adapters) -> list[li
     import torch
     from transformers import GenerationConfig
     if adapters and len(set(adapters)) > 1: raise ValueError("the cb engine serves one adapter per call; route with the generate engine")
-    stops = stop_token_ids(tokenizer); sset = set(stops)
+    stops = stop_token_ids(tokenizer, all(p.endswith(FENCE) for p in prompts)); rs = [set(reply_stops(tokenizer, p)) for p in prompts]
     ids = tokenizer(prompts, add_special_tokens=False)["input_ids"]
     reqs = [x for x in ids for _ in range(cfg.n)]             # one request per candidate: each samples on its own
     gc = GenerationConfig(max_new_tokens=cfg.max_new_tokens, eos_token_id=stops, pad_token_id=tokenizer.pad_token_id or stops[0],
@@ -130,7 +138,7 @@ def _generate_cb(model, tokenizer, prompts, cfg: GenConfig, adapters) -> list[li
     out = [[] for _ in prompts]
     for j, r in enumerate(res):
         i = j // cfg.n
-        out[i].append(_decode(tokenizer, prompts[i], _new_tokens(r.generated_tokens, sset, -1), len(ids[i]), secs))
+        out[i].append(_decode(tokenizer, prompts[i], _new_tokens(r.generated_tokens, rs[i], -1), len(ids[i]), secs))
     return out
 
 def generate(model, tokenizer, prompts: list[str], cfg: GenConfig = GenConfig(), adapters: list[str|None]|None = None) -> list[list[Generation]]:

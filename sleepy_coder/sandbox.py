@@ -59,10 +59,14 @@ def _reason(rc, sig, timed_out, err, lim: Limits, cpu_s):
 
 # %% ../nbs/10_sandbox.ipynb
 NS_MODES = ("ns", "userns")
+_LAUNCHER = None
 
-def _launcher_path():
-    "The launcher script"
-    import sleepy_coder.launch as m; return m.__file__
+def _launcher_cmd() -> list[str]:
+    "The command that runs the launcher, its source read once per process"
+    global _LAUNCHER
+    if _LAUNCHER is None:
+        import sleepy_coder.launch as m; _LAUNCHER = Path(m.__file__).read_text()
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER]
 
 def _cfg_arg(cfg) -> str: return marshal.dumps(cfg).hex()
 
@@ -89,7 +93,7 @@ def _probe(mode) -> str|None:
                 cfg = dict(mode=mode, uid=None, rlimits={}, env={}, cwd="/", root=f"{d}/root", system=_system_view(), binds=[],
                            scratch=None, ids=[os.getuid(), os.getgid()], status_fd=st.fileno())
                 try:
-                    r = subprocess.run([sys.executable, "-I", "-S", _launcher_path(), _cfg_arg(cfg), "--", "/bin/true"], cwd="/",
+                    r = subprocess.run([*_launcher_cmd(), _cfg_arg(cfg), "--", "/bin/true"], cwd="/",
                                        capture_output=True, timeout=30, env={}, pass_fds=(st.fileno(),))
                     st.seek(0); s = _status(st.read())
                     _PROBES[mode] = None if s.get("status") == 0 else (s.get("error") or r.stderr.decode(errors="replace").strip() or "failed")
@@ -184,7 +188,7 @@ def _clear(self: Sandbox, uid):
     "Kill whatever of `uid` still runs and sweep what it left; put the uid aside if that fails"
     deadline = time.monotonic() + 5
     while (left := _live(uid)) and time.monotonic() < deadline:
-        subprocess.run([sys.executable, "-I", "-S", _launcher_path(), "--kill-uid", str(uid)], env={}, timeout=30)
+        subprocess.run([*_launcher_cmd(), "--kill-uid", str(uid)], env={}, timeout=30)
         time.sleep(0.01)
     if self.mode == "uid": _sweep(uid)
     if _live(uid): self.quarantined.add(uid)
@@ -212,7 +216,7 @@ def _run(self: Sandbox, argv, cwd, limits=Limits(), env=None, binds=(), uid=None
         with open(f"{od}/out", "wb+") as fo, open(f"{od}/err", "wb+") as fe, open(f"{od}/status", "wb+") as fs:
             cfg["status_fd"] = fs.fileno()
             t0 = time.perf_counter(); timed_out = False
-            p = subprocess.Popen([sys.executable, "-I", "-S", _launcher_path(), _cfg_arg(cfg), "--", *map(str, argv)], cwd="/",
+            p = subprocess.Popen([*_launcher_cmd(), _cfg_arg(cfg), "--", *map(str, argv)], cwd="/",
                                  stdin=subprocess.DEVNULL, stdout=fo, stderr=fe, start_new_session=True, env={}, pass_fds=(fs.fileno(),))
             status, ru = _wait(p.pid, t0 + lim.wall_s)
             if status is None:   # still running at the deadline: the whole group, init included, dies

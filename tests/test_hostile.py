@@ -442,3 +442,24 @@ def test_rustc_made_slow(harness, clean):
     v, s = run(harness, prog)
     assert not v.compiled and ("timeout" in v.reason or "limit" in v.reason or v.error_codes), v.reason
     assert s < 60
+
+# ---------- the judge does not depend on the checkout staying put ----------
+
+def test_judge_survives_checkout_changing(tmp_path):
+    "A long eval or cycle keeps judging when the package's files change under it (a `git pull`; the GPU machine re-copies the work tree at every call)"
+    import shutil, sleepy_coder
+    pkg = tmp_path/"pkg"
+    shutil.copytree(Path(sleepy_coder.__file__).parent, pkg/"sleepy_coder", ignore=shutil.ignore_patterns("__pycache__", "data"))
+    code = textwrap.dedent(f'''
+        import os, sys; sys.path.insert(0, {str(pkg)!r})
+        import sleepy_coder.launch as m
+        from sleepy_coder.rustc import Harness
+        h = Harness(workers=1)
+        prog = 'fn main() {{ println!("42"); }}'
+        assert h.verdict(prog, "42\\n").passed
+        os.remove(m.__file__)                      # the launcher's file is gone mid-run
+        v = h.verdict(prog.replace("42", "43"), "43\\n")
+        print("PASSED" if v.passed else "FAILED: " + v.reason)
+    ''')
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip().endswith("PASSED"), (r.stdout[-500:], r.stderr[-1500:])
