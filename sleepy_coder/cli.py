@@ -221,17 +221,17 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
          seed:int=0,                     # seed of sampling (and of the run's name)
          sample:store_true=False,        # sample instead of greedy decoding
          n:int=1,                        # candidates per attempt when sampling; the compiler picks one
-         dedupe:int=0,                   # sample again, up to this many times, when a candidate repeats an earlier one
+         dedupe:int=2,                   # sample again, up to this many times, when a candidate repeats an earlier one (0: never)
          max_new_tokens:int=GenConfig.max_new_tokens,  # longest reply, in tokens
          batch_size:int=None,            # prompts per generation batch (default: 64 on a GPU, 8 on a CPU, where a long reply holds its whole batch back)
          engine:str=GenConfig.engine,    # generation engine: generate, static (static KV cache, compiled) or cb (continuous batching)
          diagnostics:str=PromptConfig.diagnostics,     # how the prompt shows rustc's errors: compact, rendered or both
-         no_notes:store_true=False,      # leave rustc's help: and note: lines out of the prompt
-         suggestion:store_true=PromptConfig.suggestion, # show rustc's suggested edit as a diff
+         notes:store_true=PromptConfig.notes,          # keep rustc's help: and note: lines in the prompt
+         no_suggestion:store_true=False, # leave rustc's suggested edit (a diff) out of the prompt
          history:int=PromptConfig.history,             # earlier attempts shown as conversation turns
          system:str=PromptConfig.system, # system line: default, keep or none
          no_prefill:store_true=False,    # don't open the reply with a code fence
-         prepass:str=None,               # apply rustc's suggestions first: machine or maybe
+         prepass:str="machine",          # apply rustc's suggestions first: machine, maybe or none
          adapter:str=None,               # serve a night's Share state: routed (by the night's router), averaged, or one task's name
          night:str=None,                 # the night folder for --adapter (default: the last kept cycle's)
          cycle:int=None,                 # evaluate kept cycle N (its night, routed); 0 is the base model
@@ -249,8 +249,10 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
     from sleepy_coder.generate import HFPolicy
     t0 = time.time()
     if attempts < 1: raise UserError(f"--attempts {attempts}: need at least 1")
-    if prepass not in (None, "machine", "maybe"): raise UserError(f"--prepass {prepass!r}: use machine or maybe")
-    gen, prompt = _gen(max_new_tokens, batch_size, sample, n, seed, engine), _prompt(diagnostics, not no_notes, suggestion, history, system, no_prefill)
+    if prepass not in (None, "none", "machine", "maybe"): raise UserError(f"--prepass {prepass!r}: use machine, maybe or none")
+    if dedupe < 0: raise UserError(f"--dedupe {dedupe}: use 0 (never) or more")
+    prepass = None if prepass == "none" else prepass
+    gen, prompt = _gen(max_new_tokens, batch_size, sample, n, seed, engine), _prompt(diagnostics, notes, not no_suggestion, history, system, no_prefill)
     ks = _select(set, family, koans, limit, default_set="frozen30")
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)

@@ -27,11 +27,11 @@ FENCE = "```rust\n"
 @dataclass(frozen=True)
 class PromptConfig:
     "How a prompt shows a program and its diagnostics"
-    diagnostics: str = "rendered"  # compact: one line per error, labels, notes; rendered: rustc's own text with the source snippet; both
-    notes: bool = True             # keep rustc's `help:` and `note:` lines
-    suggestion: bool = False       # show rustc's suggested edits (applied to the program) as a diff
-    history: int = 0               # earlier attempts shown as conversation turns (0: only the latest candidate)
-    system: str = "default"        # a key of SYSTEMS
+    diagnostics: str = "both"      # compact: one line per error, labels, notes; rendered: rustc's own text with the source snippet; both
+    notes: bool = False            # keep rustc's `help:` and `note:` lines
+    suggestion: bool = True        # show rustc's suggested edits (applied to the program) as a diff
+    history: int = 2               # earlier attempts shown as conversation turns (0: only the latest candidate)
+    system: str = "none"           # a key of SYSTEMS
     prefill: bool = True           # open the assistant's reply with the code fence
     max_errors: int = 8            # errors shown at most
 

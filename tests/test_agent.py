@@ -1,6 +1,6 @@
 """The agent with hostile replies, the wall between scoring and the agent, and resumable episodes."""
 import dataclasses, json, sqlite3, pytest
-from sleepy_coder.prompt import extract_code, build_prompt, FENCE
+from sleepy_coder.prompt import extract_code, build_prompt, FENCE, PromptConfig
 from sleepy_coder.agent import fix_all
 from sleepy_coder.eval import evaluate, per_koan
 from sleepy_coder.episodes import EpisodeStore
@@ -50,8 +50,11 @@ def test_an_attempt_without_code_compiles_nothing():
     assert hist[0].candidate is None and hist[0].check is None and all("" not in c for c in calls)
 
 def test_prompt_is_the_chat_template():
-    p = build_prompt(tiny_policy().tokenizer, "fn main() {}\n", [])
+    tok = tiny_policy().tokenizer
+    p = build_prompt(tok, "fn main() {}\n", [], PromptConfig(system="default"))
     assert p.startswith("<|im_start|>system") and p.endswith("<|im_start|>assistant\n" + FENCE)
+    p = build_prompt(tok, "fn main() {}\n", [])     # the default: no system line of ours
+    assert p.startswith("<|im_start|>user") and p.endswith("<|im_start|>assistant\n" + FENCE)
 
 def test_killed_run_resumes(tmp_path):
     "A run that dies after its first koan keeps that koan's episodes; the same command resumes it"

@@ -116,7 +116,7 @@ def stream_a(lm, sets):
     def pks(ids): return {n: per_koan(store.episodes(r)) for n, r in ids.items()}
     def score(pk): return dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
 
-    base = PromptConfig(diagnostics="compact")   # the default before this issue (with 512 new tokens)
+    base = PromptConfig(diagnostics="compact", notes=True, suggestion=False, history=0, system="default")   # the default before the ablation (with 512 new tokens)
     variants = {"base (compact, 512)": {}, "rendered": dict(diagnostics="rendered"), "both": dict(diagnostics="both"),
                 "compact, no notes": dict(notes=False), "rendered, no notes": dict(diagnostics="rendered", notes=False),
                 "suggestion diff": dict(suggestion=True), "history 2": dict(history=2), "system keep": dict(system="keep"),
@@ -154,7 +154,8 @@ def stream_a(lm, sets):
         cands = {"base": (base, None, 0), f"best single: {best1}": (replace(base, **variants[best1]), None, 0),
                  "combined": (replace(base, **comb), prepass, dedupe)}
         polT = HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine=eng, batch_size=128))   # synth-dev programs are long
-        sd = sets["synth-dev"][:A.synth_dev_limit] if A.synth_dev_limit else sets["synth-dev"]
+        from sleepy_coder.cycle import fixed_subset
+        sd = fixed_subset(sets["synth-dev"], A.synth_dev_limit)   # by a hash of the ids, as the cycles draw theirs (the first N by id came from two seed programs)
         arms = [Arm(f"abl-{n} (combined run)", c[0], prepass=c[1], dedupe=c[2]) for n, c in cands.items()]
         ids = evaluate_safe(dev, arms, polT, h, store, 3)
         ids_sd = evaluate_safe(sd, [Arm(f"abl-synth-dev {n}", c[0], prepass=c[1], dedupe=c[2]) for n, c in cands.items()], polT, h, store, 3)
