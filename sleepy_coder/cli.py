@@ -221,7 +221,7 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
          seed:int=0,                     # seed of sampling (and of the run's name)
          sample:store_true=False,        # sample instead of greedy decoding
          n:int=1,                        # candidates per attempt when sampling; the compiler picks one
-         dedupe:int=2,                   # sample again, up to this many times, when a candidate repeats an earlier one (0: never)
+         dedupe:int=None,                # sample again, up to this many times, when a candidate repeats an earlier one (default: 2 on a GPU, 0 on a CPU; 0: never)
          max_new_tokens:int=GenConfig.max_new_tokens,  # longest reply, in tokens
          batch_size:int=None,            # prompts per generation batch (default: 64 on a GPU, 8 on a CPU, where a long reply holds its whole batch back)
          engine:str=GenConfig.engine,    # generation engine: generate, static (static KV cache, compiled) or cb (continuous batching)
@@ -250,6 +250,9 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
     t0 = time.time()
     if attempts < 1: raise UserError(f"--attempts {attempts}: need at least 1")
     if prepass not in (None, "none", "machine", "maybe"): raise UserError(f"--prepass {prepass!r}: use machine, maybe or none")
+    if dedupe is None:   # on a CPU the 0.5B repeats itself and each resample is a whole generation pass: 3.7x the time, nothing gained
+        from sleepy_coder.models import pick_device
+        dedupe = 2 if pick_device() == "cuda" else 0
     if dedupe < 0: raise UserError(f"--dedupe {dedupe}: use 0 (never) or more")
     prepass = None if prepass == "none" else prepass
     gen, prompt = _gen(max_new_tokens, batch_size, sample, n, seed, engine), _prompt(diagnostics, notes, not no_suggestion, history, system, no_prefill)

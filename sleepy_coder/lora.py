@@ -10,7 +10,7 @@ from pathlib import Path
 from .targets import Example, data_hash
 
 # %% auto 0
-__all__ = ['TrainConfig', 'encode', 'fit', 'LoraTrainConfig', 'train_lora', 'AdapterLibrary']
+__all__ = ['TrainConfig', 'encode', 'fit', 'LoraTrainConfig', 'train_lora', 'AdapterLibrary', 'arrow_model']
 
 # %% ../nbs/61_lora.ipynb
 @dataclass(frozen=True)
@@ -157,3 +157,13 @@ class AdapterLibrary:
         pm = PeftModel.from_pretrained(model, str(self.root/names[0]), adapter_name=names[0])
         for n in names[1:]: pm.load_adapter(str(self.root/n), adapter_name=n)
         return pm
+
+# %% ../nbs/61_lora.ipynb
+def arrow_model(lib: AdapterLibrary, model, names: list[str]|None = None, top_k: int = 3, temperature: float = 1.0, seed: int = 0):
+    "A peft model that routes every token among the library's adapters `names` (default: the per-task ones) with Arrow"
+    from peft import ArrowConfig, create_arrow_model
+    names = [n for n in lib.names if not n.startswith("__")] if names is None else list(names)
+    missing = [n for n in names if n not in lib.names]
+    if missing or not names: raise ValueError(f"{lib.root}: no adapter {missing[0]!r}" if missing else f"{lib.root}: no adapters to route among")
+    cfg = ArrowConfig(top_k=min(top_k, len(names)), router_temperature=temperature, rng_seed=seed)
+    return create_arrow_model(model, [str(lib.root/n) for n in names], cfg)

@@ -307,6 +307,7 @@ def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
         return r
     peft_arms()
 
+
     @stage("exp-share", 240)
     def share_arms():
         share, router = load_share(lm.model, night)
@@ -335,6 +336,16 @@ def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
         finally: ctl.unload()
         return r
     random_arm()
+
+    @stage("exp-arrow", 240)
+    def arrow_arm():
+        "peft's Arrow over the night's per-task LoRAs: routing without our router"
+        from sleepy_coder.lora import arrow_model
+        am = arrow_model(AdapterLibrary(night/"library"), lm.model)
+        am.eval()
+        try: return run_arms(HFPolicy(am, lm.tokenizer, cfg.gen, "arrow"), [("Arrow over the library", None)], "arrow:")
+        finally: am.unload()
+    arrow_arm()
 
 def stream_s(lm, sets):
     "The two headline arms (one LoRA, Share routed) trained again with seeds 1 and 2 on the first night's examples"
