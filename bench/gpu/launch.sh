@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# Start the campaign's two streams in the background (they outlive this call), one per GPU, then watch them.
+# Start the campaign's streams in the background (they outlive this call), one per GPU (two to four), then watch them.
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
 set -u; cd "$(dirname "$0")/../.."
 source /root/ship/env.sh
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore TOKENIZERS_PARALLELISM=false SLEEPY_CODER_HOME=/root/sc
 R=/root/campaign-out   # results and logs; the device tool empties $OUT at every call, so nothing of the campaign lives there
-mkdir -p $R /root/sc
 deadline=$1; watch=$2; shift 2
+# A device machine can keep /root from an earlier session: a campaign started over an hour ago is not this
+# hold's (a hold lasts 30 minutes), and the streams resume runs by name, so its state (never the models, the
+# synthesized koans or the content-addressed verdict cache) is moved aside before new streams start.
+if [ -f $R/started ] && [ $(( $(date +%s) - $(cat $R/started) )) -gt 3600 ]; then
+  old=/root/old-campaign-$(cat $R/started); mkdir -p $old && mv $R $old/campaign-out && echo "moved an earlier session's campaign to $old"
+fi
+if [ ! -f $R/started ]; then
+  old=/root/old-campaign-$(date +%s)
+  for f in /root/sc/campaign /root/sc/episodes*.sqlite /root/sc/episodes*.sqlite-*; do
+    [ -e "$f" ] && mkdir -p $old && mv "$f" $old/ && echo "moved $f (an earlier session's) to $old"
+  done
+fi
+mkdir -p $R /root/sc
 ngpu=$(nvidia-smi -L | wc -l)
 if [ ! -f $R/started ]; then
   date +%s > $R/started
