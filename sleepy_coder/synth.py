@@ -671,25 +671,29 @@ def _field_as_method(p):
         if x.group(1) in p.field_names and p.is_expr(x.start()) and x.group(1) not in {f.name for f in p.fns}:
             yield Edit(x.end(), x.end(), "()")
 
+def _split_top(m, o, c, opens="([{", closes=")]}") -> list[tuple[int, int]]:
+    "(start, end) of the comma-separated items between the brackets at `m[o]` and `m[c]`, at depth 0, ends trimmed"
+    out, d, s = [], 0, o + 1
+    for k in range(o + 1, c + 1):
+        ch = m[k]
+        if ch in opens: d += 1
+        elif ch in closes and k < c: d -= 1
+        if (ch == "," and d == 0) or k == c:
+            a, b = s, k
+            while a < b and m[a].isspace(): a += 1
+            while b > a and m[b-1].isspace(): b -= 1
+            if b > a: out.append((a, b))
+            s = k + 1
+    return out
+
 def _calls(p):
     "(name, open, close, args) of calls to the program's own functions and methods; args = [(start, end)] stripped"
     own = {f.name for f in p.fns}; m = p.m
     for x in re.finditer(r"(?<!fn )(?<![\w])([a-z_]\w*)\s*\(", m):
         if x.group(1) not in own or not p.is_expr(x.start()) or _prev_word(m, x.start(1)) == "fn": continue
         o = x.end() - 1; c = close_of(m, o)
-        args, d, s = [], 0, o + 1
-        for k in range(o + 1, c + 1):
-            ch = m[k]
-            if ch in "([{": d += 1
-            elif ch in ")]}" and k < c: d -= 1
-            if (ch == "," and d == 0) or k == c:
-                a, b = s, k
-                while a < b and m[a].isspace(): a += 1
-                while b > a and m[b-1].isspace(): b -= 1
-                if b > a: args.append((a, b))
-                s = k + 1
         if "|" in m[o:c]: continue
-        yield x.group(1), o, c, args
+        yield x.group(1), o, c, _split_top(m, o, c)
 
 # %% ../nbs/15_synth.ipynb
 @operator("extra_argument", "function_calls", ["E0061"], title="a call passes one argument too many",
@@ -988,18 +992,7 @@ def _drop_move(p):
 # %% ../nbs/15_synth.ipynb
 def _gen_params(m, a, b):
     "(start, end, text) of the comma-separated parameters inside `<...>` at `m[a:b+1]`, ends trimmed"
-    out, d, s = [], 0, a + 1
-    for k in range(a + 1, b + 1):
-        ch = m[k]
-        if ch in "<([": d += 1
-        elif ch in ">)]" and k < b: d -= 1
-        if (ch == "," and d == 0) or k == b:
-            i, j = s, k
-            while i < j and m[i].isspace(): i += 1
-            while j > i and m[j-1].isspace(): j -= 1
-            if j > i: out.append((i, j, m[i:j]))
-            s = k + 1
-    return out
+    return [(i, j, m[i:j]) for i, j in _split_top(m, a, b, "<([", ">)]")]
 
 def _drop_param_edit(params, i, a, b):
     "The edit deleting parameter `i` of `params` inside `<...>` spanning `a..b`"
