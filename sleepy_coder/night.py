@@ -90,9 +90,11 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
     if not trained: raise ValueError(f"no task could be trained ({metrics.get('skipped')})")
     base = pm.unload() if hasattr(pm, "unload") else pm    # the plain model again, adapters saved
     t0 = time.time()
-    basis = extract_basis([lib.factors(t) for t in trained], cfg.share.k)
+    dev = next(base.parameters()).device     # the SVDs run where the model is (on a GPU, not on a CPU shared with rustc)
+    facs = {t: {m: (B.to(dev), A.to(dev)) for m, (B, A) in lib.factors(t).items()} for t in trained}
+    basis = extract_basis(list(facs.values()), cfg.share.k)
     share = ShareModel(base, basis, cfg.share)
-    for t in trained: share.add_task(t, init=project(lib.factors(t), basis), seed=cfg.seed, log=log)
+    for t in trained: share.add_task(t, init=project(facs[t], basis), seed=cfg.seed, log=log)
     metrics["basis_seconds"] = round(time.time() - t0, 2)
     metrics["coefficients"] = _train_coefficients(share, tok, groups, cfg, log)
     share.save(out/"share")
@@ -115,7 +117,7 @@ def later_night(model, tok, groups, prev: Path, out: Path, cfg: NightConfig, log
     metrics["coefficients"] = _train_coefficients(share, tok, groups, cfg, log)
     new = [t for t in groups if t not in old]
     if new:   # fold each new task (with its φ directions) into the basis, re-projecting every task without data
-        basis = share.basis
+        basis = share.basis.to(share.layers[next(iter(share.layers))].share_beta.device)   # the tasks' coefficients live there
         tasks = {t: share.coefficients(t) for t in share.tasks if t not in new}
         factors = {t: share.factors(t) for t in new}
         model = share.unload()

@@ -2,13 +2,15 @@
 
     python bench/gpu/campaign.py --stream A --gpu 0 --out /root/campaign-out --home /root/sc --deadline 1400
 
-Stream A: `bench` (generation engines side by side), `ablation` (prompt and decoding variants on dev, the
-best on synth-dev, the chosen default once on frozen30), `synth` (the raw model on synth-eval and
-synth-far), `difficulty` (the hand-written corpus, greedy and two sampled runs). Stream B: `cycles` (cycle 0
-is the base model, cycle 1's night also trains the single LoRA, then the experiment arms on cycle 1's night,
-then cycles 2..N). Every stage writes its results under --out as it goes and skips what is already there, so
-a killed stream resumes; a stage that fails is logged and the stream goes on. --deadline (seconds from the
-start) stops a stream before the device is taken back.
+Stream A (`--a-stages`): `frozen30` (the chosen default once, timed), `difficulty` (the hand-written corpus,
+greedy and two sampled runs), `seeds` (the headline arms again with seeds 1 and 2), `synth-eval` (the raw model
+on all of synth-eval with the chosen default); `bench` and `ablation` are the earlier campaigns'. Stream B:
+`cycles` (cycle 0 is the base model, then cycles 1..N, each gated), then a seed if one is left. Stream E: the
+experiment night (a day on train and synth-train koans, targets, the LoRA library and the single LoRA, Share),
+the peft arms in one pass, Arrow. Stream S: the Share arms on E's night (routed, averaged, oracle) and the
+random-basis control. Every stage writes its results under --out as it goes and skips what is already there
+(or what another stream has claimed), so a killed stream resumes; a stage that fails is logged and the stream
+goes on. --deadline (seconds from the start) stops a stream before the device is taken back.
 """
 import argparse, json, os, sys, time, traceback
 from pathlib import Path
@@ -47,11 +49,14 @@ def stage(name, need_s):
         def run(*a, **k):
             if done(f"{name}.json"): log(f"{name}: done already"); return json.loads((Path(A.out)/f"{name}.json").read_text())
             if left() < need_s: log(f"{name}: skipped, {left():.0f} s left < {need_s} s"); return None
+            claim = Path(A.out)/f"{name}.claim"   # two streams may offer to run a stage: the first to claim it runs it
+            try: fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY); os.write(fd, A.stream.encode()); os.close(fd)
+            except FileExistsError: log(f"{name}: claimed by stream {claim.read_text()}"); return None
             log(f"{name}: start ({left():.0f} s left)")
             try:
                 r = f(*a, **k); save(f"{name}.json", r); log(f"{name}: done"); return r
             except Exception as e:
-                log(f"{name}: FAILED {type(e).__name__}: {e}"); traceback.print_exc(); return None
+                log(f"{name}: FAILED {type(e).__name__}: {e}"); traceback.print_exc(); claim.unlink(missing_ok=True); return None
         return run
     return deco
 
@@ -101,7 +106,7 @@ def stream_a(lm, sets):
     from sleepy_coder.generate import GenConfig, HFPolicy
     from sleepy_coder.prompt import PromptConfig
     from sleepy_coder.eval import evaluate_many, Arm, per_koan
-    h, store = Harness(cache_dir=Path(A.home)/"verdicts"), EpisodeStore(Path(A.home)/"episodes-A.sqlite")
+    h, store = Harness(cache_dir=Path(A.home)/"verdicts", workers=A.workers), EpisodeStore(Path(A.home)/"episodes-A.sqlite")
 
     @stage("bench", 240)
     def bench():
@@ -109,7 +114,8 @@ def stream_a(lm, sets):
                     "--max-new-tokens", str(A.max_new_tokens)]
         sys.path.insert(0, str(Path(__file__).resolve().parents[1])); import bench_generate
         return bench_generate.main()
-    if A.engine: eng = A.engine   # the engines were measured already: skip the benchmark
+    stages = A.a_stages.split(",")
+    if A.engine or "bench" not in stages: eng = A.engine or "generate"   # the engines were measured already: skip the benchmark
     else: bench(); eng = chosen_engine()
     log("engine:", eng)
 
@@ -167,14 +173,24 @@ def stream_a(lm, sets):
         return dict(variants=res, adopted=list(adopted), combined=comb, tokens=tokens, prepass=prepass, dedupe=dedupe, final=final,
                     choice=choice, chosen=dict(prompt=asdict(pc), prepass=pp, dedupe=dd, max_new_tokens=max(tokens, 1024)), frozen30=fz,
                     synth_dev_n=len(sd), engine=eng)
-    abl = ablation()
+    abl = ablation() if "ablation" in stages else None
 
     def chosen():
-        from dataclasses import replace
-        c = (abl or {}).get("chosen") or dict(prompt={}, prepass=None, dedupe=0, max_new_tokens=1024)
+        "The ablation's choice, as this run measured it, or else the code's defaults (the choice of the previous campaign)"
+        c = (abl or {}).get("chosen") or dict(prompt={}, prepass="machine", dedupe=2, max_new_tokens=1024)
         return PromptConfig(**c["prompt"]) if c["prompt"] else PromptConfig(), c["prepass"], c["dedupe"], c["max_new_tokens"]
 
-    if not A.no_synth: synth_baselines(lm, sets, h, store, *chosen()[:3])
+    @stage("frozen30-chosen", 120)
+    def frozen30_chosen():
+        "frozen30 once with the chosen default (greedy, 3 attempts), and its wall time: generation, compiling, scoring"
+        pc, pp, dd, tok = chosen(); tm = {}
+        t0 = time.perf_counter()
+        ids = evaluate_safe(sets["frozen30"], [Arm("frozen30-chosen", pc, prepass=pp, dedupe=dd)],
+                            HFPolicy.from_loaded(lm, G(max_new_tokens=tok, engine=eng, batch_size=64)), h, store, 3, timings=tm)
+        r = score(pks(ids)["frozen30-chosen"]); r.update(wall_s=round(time.perf_counter() - t0, 1), generate_s=round(tm.get("generate", 0), 1),
+                                                          prompt=str(pc), prepass=pp, dedupe=dd, max_new_tokens=tok)
+        log("frozen30 with the chosen default:", r); return r
+    if "frozen30" in stages: frozen30_chosen()
 
     @stage("difficulty", 180)
     def difficulty():
@@ -187,9 +203,18 @@ def stream_a(lm, sets):
             ids = evaluate_safe(hand, [Arm(f"diff-{name}", pc, prepass=pp, dedupe=dd)], HFPolicy.from_loaded(lm, gen), h, store, 3)
             runs[name] = {k: bool(v) for k, v in pks(ids)[f"diff-{name}"]["pass@K"].items()}
         return runs
-    difficulty()
-    if A.no_experiments: return
-    stream_e(lm, sets, h, store)
+    if "difficulty" in stages: difficulty()
+    if "seeds" in stages: seeds(lm, sets, h, store)
+    if "synth-eval" in stages:
+        @stage("synth-eval-chosen", 400)
+        def synth_eval_chosen():
+            "The raw model on all of synth-eval with the chosen default (greedy, 3 attempts; the earlier baseline used the old prompt)"
+            pc, pp, dd, _ = chosen()
+            ids = evaluate_safe(sets["synth-eval"], [Arm("base-synth-eval-chosen", pc, prepass=pp, dedupe=dd)],
+                                HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine="generate", batch_size=A.synth_batch)), h, store, 3)
+            r = score(pks(ids)["base-synth-eval-chosen"]); log("synth-eval with the chosen default:", r); return r
+        synth_eval_chosen()
+    if "synth-base" in stages and not A.no_synth: synth_baselines(lm, sets, h, store, *chosen()[:3])
 
 def synth_baselines(lm, sets, h, store, pc=None, pp=None, dd=0):
     "The raw model on all of synth-eval and synth-far (greedy, 3 attempts): the baselines a night must raise"
@@ -206,33 +231,188 @@ def synth_baselines(lm, sets, h, store, pc=None, pp=None, dd=0):
             r = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")}); log(s, r); return r
         one()
 
-def wait_for_night(home, what="cycle.json"):
-    "Wait for stream B's first cycle (its night and records); False if it doesn't come in time"
-    f = home/"cycles"/"001"/what
-    while not f.exists() and left() > 300: time.sleep(10)
+def wait_for(f: Path, margin: float = 300) -> bool:
+    "Wait for a file another stream writes; False if it doesn't come while there is time"
+    while not f.exists() and left() > margin: time.sleep(10)
     return f.exists()
 
-def stream_e(lm, sets, h=None, store=None):
-    "The issue-10 arms, on stream B's first night (stream B goes on with cycles 2..N meanwhile)"
+def exp_dir() -> Path: return Path(A.home)/"campaign-exp"
+
+def held_sets(sets): return {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
+
+def exp_sets(sets, cfg, names=None):
+    from sleepy_coder.cycle import fixed_subset
+    return {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in (names or A.exp_sets).split(",")}
+
+def stream_e(lm, sets):
+    "The experiment night (a day on train and synth-train, then targets, the LoRA library, the single LoRA, Share), the peft arms, Arrow"
     from sleepy_coder.rustc import Harness
     from sleepy_coder.episodes import EpisodeStore
-    from sleepy_coder.models import ALIASES
-    h = h or Harness(cache_dir=Path(A.home)/"verdicts"); store = store or EpisodeStore(Path(A.home)/"episodes-E.sqlite")
-    home = Path(A.home)/"campaign"
-    if not wait_for_night(home): log("experiments: no first night in time"); return
-    cfg = cycle_config()
-    held = {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
+    h, store = Harness(cache_dir=Path(A.home)/"verdicts", workers=A.workers), EpisodeStore(Path(A.home)/"episodes-E.sqlite")
     _, koans = sets_and_koans()
-    experiments(lm, sets, koans, cfg, h, store, home, held, ALIASES["qwen2.5-coder-1.5b"].sha256)
+    cfg = cycle_config()
+    night = exp_night(lm, sets, koans, cfg, h, store)
+    if night is None: log("experiments: no night"); return
+    peft_arms(lm, sets, koans, cfg, h, store, night)
+    arrow_arm(lm, sets, koans, cfg, h, store, night)
+
+def exp_night(lm, sets, koans, cfg, h, store):
+    "One night for the experiments, bigger than a cycle's: a day on `--exp-day-train` train and `--exp-day-synth` synth-train koans"
+    from sleepy_coder.eval import evaluate_many, Arm
+    from sleepy_coder.cycle import fixed_subset
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.night import night_examples, sleep
+    from sleepy_coder.models import ALIASES
+    night = exp_dir()/"night"
+    @stage("exp-night", 420)
+    def build():
+        day = fixed_subset(sets["train"], A.exp_day_train) + fixed_subset(sets["synth-train"], A.exp_day_synth)
+        pol = HFPolicy.from_loaded(lm, cfg.gen)
+        t0 = time.time()
+        rid = evaluate_many(day, [Arm("exp-day", cfg.prompt)], pol, h, store, A.exp_day_attempts, progress=False)["exp-day"]
+        t1 = time.time(); log(f"experiment day: {len(day)} koans, {A.exp_day_attempts} attempt(s), {t1 - t0:.0f} s")
+        groups = night_examples(store.episodes(rid), koans, pol, h, cfg.night, held_sets(sets), cfg.prompt)
+        t2 = time.time(); log(f"experiment targets: {sum(map(len, groups.values()))} examples in {len(groups)} tasks, {t2 - t1:.0f} s")
+        summ = sleep(lm.model, lm.tokenizer, store.episodes(rid), koans, night, cfg.night, held_out=held_sets(sets),
+                     base_sha256=ALIASES["qwen2.5-coder-1.5b"].sha256, prompt=cfg.prompt, one_lora=True, groups=groups, log=log)
+        return dict(day_koans=len(day), day_s=round(t1 - t0, 1), targets_s=round(t2 - t1, 1), night_s=round(time.time() - t2, 1),
+                    tasks=summ["tasks"], sources=summ["sources"], basis_s=summ["metrics"].get("basis_seconds"))
+    r = build()
+    return night if r is not None and (night/"night.json").exists() else None
+
+def run_arms(policy, arms, evs, cfg, h, store, tag, prefix="x"):
+    "Every arm on every evaluation set, in one pass; pass counts by arm and set"
+    from sleepy_coder.eval import evaluate_many, Arm, per_koan
+    out = {}
+    ids = evaluate_many([], [Arm(f"{prefix}-{a}-{s}", cfg.prompt, r, koans=ks) for a, r in arms for s, ks in evs.items()], policy, h, store,
+                        cfg.attempts, progress=False)
+    for a, _ in arms:
+        for s in evs:
+            pk = per_koan(store.episodes(ids[f"{prefix}-{a}-{s}"])); out.setdefault(a, {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+    log(tag, {a: {s: v["pass@K"] for s, v in d.items()} for a, d in out.items()})
+    return out
+
+def peft_arms(lm, sets, koans, cfg, h, store, night):
+    "The base model, the single LoRA, the LoRA library routed, the mean adapter and a TIES merge, in one pass (peft's mixed-adapter batches)"
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.lora import AdapterLibrary
+    from sleepy_coder.router import ConstantRouter, CodeRouter
+    @stage("exp-peft", 300)
+    def run():
+        lib = AdapterLibrary(night/"library")
+        tasks = [t for t in lib.names if t != "__all__"]
+        pm = lib.load_into(lm.model, tasks + ["__all__"])
+        if len(tasks) > 1:
+            pm.add_weighted_adapter(tasks, [1 / len(tasks)] * len(tasks), "mean", combination_type="cat")
+            pm.add_weighted_adapter(tasks, [1.0] * len(tasks), "ties", combination_type="ties", density=0.5)
+        pm.eval()
+        arms = [("base", ConstantRouter(None)), ("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", CodeRouter.load(night/"router.json"))]
+        if len(tasks) > 1: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
+        try: r = run_arms(HFPolicy(pm, lm.tokenizer, cfg.gen, "lora"), arms, exp_sets(sets, cfg), cfg, h, store, "peft arms:")
+        finally: pm.unload()
+        r["params"] = dict(lora_per_task=lib.meta("__all__")["metrics"]["trainable_params"], tasks=tasks)
+        return r
+    return run()
+
+def arrow_arm(lm, sets, koans, cfg, h, store, night):
+    "peft's Arrow over the night's per-task LoRAs: routing without our router"
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.lora import AdapterLibrary, arrow_model
+    @stage("exp-arrow", 240)
+    def run():
+        am = arrow_model(AdapterLibrary(night/"library"), lm.model); am.eval()
+        try: return run_arms(HFPolicy(am, lm.tokenizer, cfg.gen, "arrow"), [("Arrow over the library", None)], exp_sets(sets, cfg), cfg, h, store, "arrow:")
+        finally: am.unload()
+    return run()
+
+def stream_s(lm, sets):
+    "The Share arms on the experiment night: routed, averaged, oracle-routed; then the random-basis control"
+    from sleepy_coder.rustc import Harness
+    from sleepy_coder.episodes import EpisodeStore
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.lora import fit
+    from sleepy_coder.night import read_examples, load_share
+    from sleepy_coder.router import ConstantRouter
+    from sleepy_coder.share.basis import random_basis_like
+    from sleepy_coder.share.model import ShareModel, task_cost, basis_dims
+    h, store = Harness(cache_dir=Path(A.home)/"verdicts", workers=A.workers), EpisodeStore(Path(A.home)/"episodes-S.sqlite")
+    if A.no_synth is False and "synth-base" in A.a_stages: synth_baselines(lm, sets, h, store)
+    night = exp_dir()/"night"
+    if not wait_for(night/"night.json"): log("Share arms: no experiment night in time"); return
+    cfg = cycle_config(); groups = read_examples(night/"examples.jsonl")
+
+    @stage("exp-share", 300)
+    def share_arms():
+        share, router = load_share(lm.model, night)
+        try:
+            arms = [("Share routed", router)]
+            if len(share.tasks) > 1:
+                share.average("__avg__", list(share.tasks), how="delta")
+                arms += [("Share averaged", ConstantRouter("__avg__")), ("Share oracle-routed", oracle(sets, [t for t in share.tasks if t != "__avg__"]))]
+            r = run_arms(HFPolicy(share, lm.tokenizer, cfg.gen, "share"), arms, exp_sets(sets, cfg), cfg, h, store, "share arms:")
+            r["cost"] = task_cost(basis_dims(share.basis), cfg.night.share.p, cfg.night.lora.r).to_dict("records")
+            t0 = share.tasks[0]
+            r["share_trainable_per_task"] = sum(c[0].numel() + c[1].numel() for c in share.coefficients(t0).values())
+        finally: share.unload()
+        return r
+    share_arms()
+
+    @stage("exp-random-basis", 240)
+    def random_arm():
+        share, router = load_share(lm.model, night)
+        rb = random_basis_like(share.basis, seed=0); tasks = list(share.tasks); share.unload()
+        ctl = ShareModel(lm.model, rb, cfg.night.share)
+        try:
+            for t in tasks:
+                if t in groups: ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
+            ctl.set_task(None)
+            return run_arms(HFPolicy(ctl, lm.tokenizer, cfg.gen, "random-basis"), [("random basis, routed", router)], exp_sets(sets, cfg), cfg, h, store, "random basis:")
+        finally: ctl.unload()
+    random_arm()
+
+def seeds(lm, sets, h, store):
+    "The two headline arms (one LoRA, Share routed) trained again with seeds 1 and 2 on the experiment night's examples"
+    from dataclasses import replace
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.lora import AdapterLibrary
+    from sleepy_coder.night import read_examples, first_night
+    from sleepy_coder.router import CodeRouter, ConstantRouter
+    from sleepy_coder.share.model import ShareModel
+    from sleepy_coder.models import ALIASES
+    night = exp_dir()/"night"
+    if not wait_for(night/"night.json", 400): log("seeds: no experiment night in time"); return
+    cfg = cycle_config(); groups = read_examples(night/"examples.jsonl"); router = CodeRouter.load(night/"router.json")
+    evs = exp_sets(sets, cfg, A.seed_sets)
+    for seed in (1, 2):
+        @stage(f"seed{seed}", 300)
+        def one_seed():
+            tr = lambda t: replace(t, seed=seed)
+            ncfg = replace(cfg.night, seed=seed, lora=replace(cfg.night.lora, train=tr(cfg.night.lora.train)), coef=tr(cfg.night.coef))
+            out = exp_dir()/f"seed{seed}"
+            if not (out/"share").exists():
+                out.mkdir(parents=True, exist_ok=True)
+                first_night(lm.model, lm.tokenizer, groups, out, ncfg, ALIASES["qwen2.5-coder-1.5b"].sha256, True, log)
+            pm = AdapterLibrary(out/"library").load_into(lm.model, ["__all__"]); pm.eval()
+            try: res = run_arms(HFPolicy(pm, lm.tokenizer, cfg.gen, "lora"), [("one LoRA", ConstantRouter("__all__"))], evs, cfg, h, store, f"seed {seed}:", f"s{seed}")
+            finally: pm.unload()
+            share = ShareModel.load(lm.model, out/"share")
+            try: res.update(run_arms(HFPolicy(share, lm.tokenizer, cfg.gen, "share"), [("Share routed", router)], evs, cfg, h, store, f"seed {seed}:", f"s{seed}"))
+            finally: share.unload()
+            return res
+        one_seed()
 
 def cycle_config():
     from sleepy_coder.cycle import CycleConfig
     from sleepy_coder.night import NightConfig
     limits = {s: n for s, n in (("synth-dev", A.synth_dev_limit), ("synth-far", A.synth_far_limit)) if n}
     ev = tuple(A.eval_sets.split(","))
+    from sleepy_coder.lora import LoraTrainConfig, TrainConfig
+    # micro-batches of 4 with 2 accumulated (8 as before): a batch of 8 synthesized examples of ~3,500 tokens needs ~80 GB of activations
+    night = NightConfig(self_verify=A.self_verify, lora=LoraTrainConfig(train=TrainConfig(batch_size=4, grad_accum=2)),
+                        coef=TrainConfig(epochs=3, lr=5e-3, batch_size=4, grad_accum=2))
     return CycleConfig(day_size=A.day_size, day_sets=tuple(A.day_sets.split(",")), eval_limit=limits, eval_sets=ev,
                        gate_sets=tuple(s for s in ("dev", "synth-dev") if s in ev), gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
-                       night=NightConfig(self_verify=A.self_verify), seed=0)
+                       night=night, seed=0)
 
 # ---------------- stream B ----------------
 
@@ -245,8 +425,8 @@ def stream_b(lm, sets, koans):
     from sleepy_coder.night import NightConfig
     from sleepy_coder.eval import evaluate_many, Arm, per_koan
     from sleepy_coder.models import ALIASES
-    h, store = Harness(cache_dir=Path(A.home)/"verdicts"), EpisodeStore(Path(A.home)/"episodes-B.sqlite")
-    held = {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
+    h, store = Harness(cache_dir=Path(A.home)/"verdicts", workers=A.workers), EpisodeStore(Path(A.home)/"episodes-B.sqlite")
+    held = held_sets(sets)
     cfg = cycle_config()
     sha = ALIASES["qwen2.5-coder-1.5b"].sha256
     home = Path(A.home)/"campaign"
@@ -256,151 +436,14 @@ def stream_b(lm, sets, koans):
         except Exception as e: log(f"cycles up to {n}: FAILED {type(e).__name__}: {e}"); traceback.print_exc(); return False
         finally: save("cycles-table.json", cycles_table(home).reset_index().to_dict("records"))
         log(f"cycles up to {n} in {time.time() - t:.0f} s"); return True
-    if not cycles_up_to(1): return
-    n = 1
-    while n < A.cycles and left() > A.cycle_need:
-        n += 1
-        if not cycles_up_to(n): break
-
-def experiments(lm, sets, koans, cfg, h, store, home, held, sha):
-    "The issue-10 arms on cycle 1's night: the single LoRA, the library routed, the mean adapter, TIES, Share averaged, a random basis"
-    from sleepy_coder.eval import evaluate_many, Arm, per_koan
-    from sleepy_coder.cycle import fixed_subset, read_cycle
-    from sleepy_coder.generate import HFPolicy
-    from sleepy_coder.lora import AdapterLibrary, train_lora, fit
-    from sleepy_coder.night import read_examples, load_share
-    from sleepy_coder.router import ConstantRouter, CodeRouter, router_from_groups
-    from sleepy_coder.share.basis import random_basis_like
-    from sleepy_coder.share.model import ShareModel, task_cost, basis_dims
-    night = cycle_dir_of(home, 1)/"night"
-    groups = read_examples(night/"examples.jsonl")
-    evs = {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in A.exp_sets.split(",")}
-
-    def run_arms(policy, arms, tag):
-        "Every arm on every evaluation set, in one pass"
-        out = {}
-        ids = evaluate_many([], [Arm(f"x-{a}-{s}", cfg.prompt, r, koans=ks) for a, r in arms for s, ks in evs.items()], policy, h, store,
-                            cfg.attempts, progress=False)
-        for a, _ in arms:
-            for s in evs:
-                pk = per_koan(store.episodes(ids[f"x-{a}-{s}"])); out.setdefault(a, {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
-        log(tag, {a: {s: v["pass@K"] for s, v in d.items()} for a, d in out.items()})
-        return out
-
-    @stage("exp-peft", 300)
-    def peft_arms():
-        lib = AdapterLibrary(night/"library")
-        tasks = [t for t in lib.names if t != "__all__"]
-        if "__all__" not in lib.names:   # the single LoRA on everything the night learned from
-            pm, m = train_lora(lm.model, lm.tokenizer, [e for es in groups.values() for e in es], "__all__", cfg.night.lora)
-            lib.add("__all__", pm, [e for es in groups.values() for e in es], cfg.night.lora, m, sha); pm.unload()
-        pm = lib.load_into(lm.model, tasks + ["__all__"])
-        pm.add_weighted_adapter(tasks, [1 / len(tasks)] * len(tasks), "mean", combination_type="cat")
-        pm.add_weighted_adapter(tasks, [1.0] * len(tasks), "ties", combination_type="ties", density=0.5)
-        pm.eval()
-        router = CodeRouter.load(night/"router.json")
-        pol = HFPolicy(pm, lm.tokenizer, cfg.gen, "lora")
-        try: r = run_arms(pol, [("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", router), ("mean adapter", ConstantRouter("mean")),
-                                ("TIES merge", ConstantRouter("ties"))], "peft arms:")
-        finally: pm.unload()
-        r["params"] = dict(lora_r16_per_task=lib.meta("__all__")["metrics"]["trainable_params"])
-        return r
-    peft_arms()
-
-
-    @stage("exp-share", 240)
-    def share_arms():
-        share, router = load_share(lm.model, night)
-        try:
-            share.average("__avg__", [t for t in share.tasks], how="delta")
-            pol = HFPolicy(share, lm.tokenizer, cfg.gen, "share")
-            r = run_arms(pol, [("Share averaged", ConstantRouter("__avg__")), ("Share oracle-routed", oracle(sets, share.tasks))], "share arms:")
-            r["cost"] = task_cost(basis_dims(share.basis), cfg.night.share.p, cfg.night.lora.r).to_dict("records")
-            r["share_trainable_per_task"] = sum(c[0].numel() + c[1].numel() for t in share.tasks[:1] for c in share.coefficients(t).values())
-        finally: share.unload()
-        return r
-    share_arms()
-
-    @stage("exp-random-basis", 240)
-    def random_arm():
-        share, router = load_share(lm.model, night)
-        rb = random_basis_like(share.basis, seed=0); tasks = [t for t in share.tasks]; share.unload()
-        ctl = ShareModel(lm.model, rb, cfg.night.share)
-        try:
-            for t in tasks:
-                if t in groups:
-                    ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
-            ctl.set_task(None)
-            pol = HFPolicy(ctl, lm.tokenizer, cfg.gen, "random-basis")
-            r = run_arms(pol, [("random basis, routed", router)], "random basis:")
-        finally: ctl.unload()
-        return r
-    random_arm()
-
-    @stage("exp-arrow", 240)
-    def arrow_arm():
-        "peft's Arrow over the night's per-task LoRAs: routing without our router"
-        from sleepy_coder.lora import arrow_model
-        am = arrow_model(AdapterLibrary(night/"library"), lm.model)
-        am.eval()
-        try: return run_arms(HFPolicy(am, lm.tokenizer, cfg.gen, "arrow"), [("Arrow over the library", None)], "arrow:")
-        finally: am.unload()
-    arrow_arm()
-
-def stream_s(lm, sets):
-    "The two headline arms (one LoRA, Share routed) trained again with seeds 1 and 2 on the first night's examples"
-    from dataclasses import replace
-    from sleepy_coder.rustc import Harness
-    from sleepy_coder.episodes import EpisodeStore
-    from sleepy_coder.eval import evaluate_many, Arm, per_koan
-    from sleepy_coder.cycle import fixed_subset
-    from sleepy_coder.generate import HFPolicy
-    from sleepy_coder.lora import AdapterLibrary
-    from sleepy_coder.night import read_examples, first_night, load_share
-    from sleepy_coder.router import CodeRouter, ConstantRouter
-    from sleepy_coder.models import ALIASES
-    h, store = Harness(cache_dir=Path(A.home)/"verdicts"), EpisodeStore(Path(A.home)/"episodes-S.sqlite")
-    home = Path(A.home)/"campaign"
-    if A.no_synth: synth_baselines(lm, sets, h, store)   # stream A leaves them to this stream
-    if not wait_for_night(home, "night/night.json"): log("seeds: no first night in time"); return
-    cfg = cycle_config(); night = home/"cycles"/"001"/"night"
-    groups = read_examples(night/"examples.jsonl"); router = CodeRouter.load(night/"router.json")
-    evs = {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in A.exp_sets.split(",")}
-    for seed in (1, 2):
-        @stage(f"seed{seed}", 400)
-        def one_seed():
-            tr = lambda t: replace(t, seed=seed)
-            ncfg = replace(cfg.night, seed=seed, lora=replace(cfg.night.lora, train=tr(cfg.night.lora.train)), coef=tr(cfg.night.coef))
-            out = home/f"seed{seed}"
-            if not (out/"share").exists():
-                out.mkdir(parents=True, exist_ok=True)
-                first_night(lm.model, lm.tokenizer, groups, out, ncfg, ALIASES["qwen2.5-coder-1.5b"].sha256, True, log)
-            from sleepy_coder.share.model import ShareModel
-            res = {}
-            lib = AdapterLibrary(out/"library")
-            pm = lib.load_into(lm.model, ["__all__"]); pm.eval()
-            def arm_sets(name, policy, route):
-                ids = evaluate_many([], [Arm(f"s{seed}-{name}-{s}", cfg.prompt, route, koans=ks) for s, ks in evs.items()], policy, h, store,
-                                    cfg.attempts, progress=False)
-                for s in evs:
-                    pk = per_koan(store.episodes(ids[f"s{seed}-{name}-{s}"]))
-                    res.setdefault(name, {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
-            try: arm_sets("one LoRA", HFPolicy(pm, lm.tokenizer, cfg.gen, "lora"), ConstantRouter("__all__"))
-            finally: pm.unload()
-            share = ShareModel.load(lm.model, out/"share")
-            try: arm_sets("Share routed", HFPolicy(share, lm.tokenizer, cfg.gen, "share"), router)
-            finally: share.unload()
-            log(f"seed {seed}:", {a: {s: v["pass@K"] for s, v in d.items()} for a, d in res.items()})
-            return res
-        one_seed()
+    ok, n = cycles_up_to(1), 1
+    while ok and n < A.cycles and left() > A.cycle_need:
+        n += 1; ok = cycles_up_to(n)
+    if "seeds" in A.b_stages: seeds(lm, sets, h, store)   # whichever of A and B comes first takes a seed
 
 def oracle(sets, tasks):
     from sleepy_coder.router import oracle_router
     return oracle_router([k for s in sets.values() for k in s], known=set(tasks))
-
-def cycle_dir_of(home, n):
-    from sleepy_coder.cycle import cycle_dir
-    return cycle_dir(home, n)
 
 def main():
     global A
@@ -421,9 +464,19 @@ def main():
     ap.add_argument("--eval-sets", default="frozen30,dev,synth-dev,synth-far", help="what each cycle evaluates (the gate: dev and synth-dev among them)")
     ap.add_argument("--exp-sets", default="frozen30,dev,synth-dev,synth-far", help="what the experiment arms and seeds are evaluated on")
     ap.add_argument("--no-synth", action="store_true", help="stream A leaves the synth baselines to stream S")
+    ap.add_argument("--a-stages", default="frozen30,difficulty,seeds,synth-eval", help="stream A's stages, in order (also: bench, ablation, synth-base)")
+    ap.add_argument("--b-stages", default="cycles,seeds", help="stream B: the cycles, then a seed if one is left")
+    ap.add_argument("--exp-day-train", type=int, default=None, help="train koans in the experiment night's day (default: all)")
+    ap.add_argument("--exp-day-synth", type=int, default=48, help="synth-train koans in the experiment night's day")
+    ap.add_argument("--exp-day-attempts", type=int, default=1, help="attempts in the experiment day (its failures are what the night learns)")
+    ap.add_argument("--seed-sets", default="frozen30,dev", help="what the seeds of the headline arms are evaluated on")
+    ap.add_argument("--workers", type=int, default=8, help="rustc workers per stream (four streams share the host's cores)")
+    ap.add_argument("--synth-batch", type=int, default=320, help="prompts per batch for synth-eval")
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", str(A.gpu))   # launch.sh sets it per stream
+    if A.model != "tiny-random":
+        import torch; torch.set_num_threads(max(1, (os.cpu_count() or 4) // 4))   # four streams on one host: no oversubscribed BLAS
     lm = setup()
     sets, koans = sets_and_koans()
     log({s: len(v) for s, v in sets.items()})

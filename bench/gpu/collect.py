@@ -51,6 +51,15 @@ def main():
             add(f"cycles/{c.name}/library.json", json.dumps(metas, indent=1))
         sp = spectra(n)
         if sp: add(f"cycles/{c.name}/spectra.json", json.dumps(sp))
+    exp = home/"campaign-exp"   # the experiment night and the seeds' nights
+    for n in [exp/"night", *sorted(exp.glob("seed[0-9]"))]:
+        for f in ("night.json", "router.json"):
+            if (n/f).exists(): tar.add(n/f, arcname=f"exp/{n.name}/{f}")
+        if (n/"library").exists():
+            metas = {m.parent.name: json.loads(m.read_text()) for m in (n/"library").glob("*/meta.json")}
+            add(f"exp/{n.name}/library.json", json.dumps(metas, indent=1))
+        sp = spectra(n)
+        if sp: add(f"exp/{n.name}/spectra.json", json.dumps(sp))
     tar.close()
     print(f"packed {(dest/'results.tgz').stat().st_size / 1e6:.2f} MB")
     for log in sorted(out.glob("*.log")):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Start the campaign's streams in the background (they outlive this call), one per GPU (two to four), then watch them.
+# Four GPUs: A (frozen30, difficulty, seeds, synth-eval), B (cycles), E (experiment night, peft arms, Arrow), S (Share arms).
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
 set -u; cd "$(dirname "$0")/../.."
 source /root/ship/env.sh
@@ -22,15 +23,15 @@ mkdir -p $R /root/sc
 ngpu=$(nvidia-smi -L | wc -l)
 if [ ! -f $R/started ]; then
   date +%s > $R/started
-  more=""; moreS=""   # four GPUs: A leaves the experiment arms to E and the synth baselines to S
-  [ "$ngpu" -ge 4 ] && more="--no-experiments --no-synth" && moreS="--no-synth"
-  CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $more "$@" > $R/A.log 2>&1 < /dev/null &
+  moreA=""; moreB=""
+  [ "$ngpu" -lt 4 ] && moreA="--a-stages frozen30,difficulty,synth-eval" && moreB="--b-stages cycles"   # no experiment night without streams E and S
+  CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $moreA "$@" > $R/A.log 2>&1 < /dev/null &
   if [ "$ngpu" -ge 2 ]; then
-    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" $moreB "$@" > $R/B.log 2>&1 < /dev/null &
   else echo "one GPU: only stream A"; fi
   if [ "$ngpu" -ge 4 ]; then   # four GPUs: the experiment arms and the extra seeds get their own
     CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream E --gpu 0 --deadline "$deadline" "$@" > $R/E.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --gpu 0 --deadline "$deadline" $moreS "$@" > $R/S.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --gpu 0 --deadline "$deadline" "$@" > $R/S.log 2>&1 < /dev/null &
   fi
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv

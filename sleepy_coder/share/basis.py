@@ -101,6 +101,11 @@ class Basis:
             for t in (self.beta[m], self.alpha[m]): h.update(str(tuple(t.shape)).encode()); h.update(t.detach().float().cpu().contiguous().numpy().tobytes())
         return h.hexdigest()[:16]
 
+    def to(self, device) -> "Basis":
+        "The same basis with its directions on `device` (the SVDs and projections run where the factors are)"
+        mv = lambda d: {m: t.to(device) for m, t in d.items()}
+        return Basis(mv(self.beta), mv(self.alpha), self.sv_B, self.sv_A, dict(self.errors))
+
     def _repr_markdown_(self):
         kb, ka = list(self.k_B.values()), list(self.k_A.values())
         return f"`Basis`: {len(self.beta)} modules, k_B {min(kb)}–{max(kb)}, k_A {min(ka)}–{max(ka)}"
@@ -139,15 +144,23 @@ def project(f: Factors, basis: Basis) -> Coefficients:
 
 def reconstruct(c: Coefficients, basis: Basis) -> Factors:
     "The factors the coefficients `c` stand for: B = β ε_B, A = (α ε_A)ᵀ"
-    return {m: (basis.beta[m] @ eB, (basis.alpha[m] @ eA).T) for m, (eB, eA) in c.items()}  # (d_out, c), (c, d_in)
+    return {m: (basis.beta[m] @ eB.to(basis.beta[m]), (basis.alpha[m] @ eA.to(basis.alpha[m])).T) for m, (eB, eA) in c.items()}  # (d_out, c), (c, d_in)
+
+def _norms(B1: Tensor, A1: Tensor, B2: Tensor, A2: Tensor) -> tuple[float, float, float]:
+    "‖B1 A1‖, ‖B2 A2‖ and ‖B1 A1 − B2 A2‖ (Frobenius) from r×r products: ΔW (d_out×d_in) is never formed"
+    B1, A1, B2, A2 = (t.double() for t in (B1, A1, B2.to(B1.device), A2.to(A1.device)))
+    n11 = ((B1.T @ B1) * (A1 @ A1.T)).sum()   # ‖BA‖² = tr(BᵀB · AAᵀ)
+    n22 = ((B2.T @ B2) * (A2 @ A2.T)).sum()
+    n12 = ((B1.T @ B2) * (A1 @ A2.T)).sum()   # ⟨B1A1, B2A2⟩ = tr(B1ᵀB2 · A2A1ᵀ)
+    return float(n11.sqrt()), float(n22.sqrt()), float((n11 + n22 - 2 * n12).clamp(min=0).sqrt())
 
 def reconstruction_error(f: Factors, basis: Basis, per_module: bool = False) -> float|dict[str, float]:
     "Relative Frobenius error of ΔW after projecting `f` onto `basis`, averaged over modules (or per module)"
-    dw, dr = delta(f), delta(reconstruct(project(f, basis), basis))
+    rec = reconstruct(project(f, basis), basis)
     err = {}
-    for m in dw:
-        n = dw[m].norm()
-        err[m] = float((dw[m] - dr[m].to(dw[m])).norm() / n) if n > 0 else float(dr[m].norm() > 0)
+    for m, (B, A) in f.items():
+        n, nr, d = _norms(B, A, *rec[m])
+        err[m] = d / n if n > 0 else float(nr > 0)
     return err if per_module else sum(err.values()) / len(err)
 
 # %% ../../nbs/70_share.basis.ipynb
