@@ -27,12 +27,14 @@ class GenConfig:
     seed: int = 0
     engine: str = "generate"    # one of ENGINES
     max_cache_len: int = 4096   # `static`: the one cache size (prompt plus reply)
+    group: str = "adapter"      # what batches rows together first: "adapter" (fewer adapters per peft batch) or "length" (long rows of many adapters in one batch)
 
     def __post_init__(self):
         if self.n > 1 and not self.do_sample: raise ValueError(f"GenConfig(n={self.n}) needs do_sample=True: greedy decoding gives n identical candidates")
         if self.n < 1 or self.batch_size < 1 or self.max_new_tokens < 1: raise ValueError("GenConfig: n, batch_size and max_new_tokens must be at least 1")
         if self.do_sample and not (self.temperature > 0 and 0 < self.top_p <= 1): raise ValueError("GenConfig: sampling needs temperature > 0 and 0 < top_p <= 1")
         if self.engine not in ENGINES: raise ValueError(f"GenConfig(engine={self.engine!r}): use one of {ENGINES}")
+        if self.group not in ("adapter", "length"): raise ValueError(f"GenConfig(group={self.group!r}): use 'adapter' or 'length'")
         if self.max_new_tokens >= self.max_cache_len: raise ValueError("GenConfig: max_cache_len must leave room for the prompt")
 
 @dataclass
@@ -89,7 +91,9 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
     if pad is None: pad = stop_token_ids(tokenizer, False)[0]
     out = [[] for _ in prompts]
     rs = [set(reply_stops(tokenizer, p)) for p in prompts]
-    key = lambda i: ((adapters[i] or "") if adapters else "", not prompts[i].endswith(FENCE), len(prompts[i]))
+    ad = lambda i: (adapters[i] or "") if adapters else ""
+    if cfg.group == "adapter": key = lambda i: (ad(i), not prompts[i].endswith(FENCE), len(prompts[i]))
+    else: key = lambda i: (not prompts[i].endswith(FENCE), len(prompts[i]), ad(i))   # a batch's step count is its longest reply's: long rows together
     order = sorted(range(len(prompts)), key=key)       # similar lengths (and, for peft, the same adapter; the same stops) batch together
     per = cfg.n if cfg.do_sample else 1
     for s in range(0, len(order), cfg.batch_size):

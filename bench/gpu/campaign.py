@@ -180,6 +180,26 @@ def stream_a(lm, sets):
         c = (abl or {}).get("chosen") or dict(prompt={}, prepass="machine", dedupe=2, max_new_tokens=1024)
         return PromptConfig(**c["prompt"]) if c["prompt"] else PromptConfig(), c["prepass"], c["dedupe"], c["max_new_tokens"]
 
+    rest = [x for x in stages if x not in ("bench", "ablation")]
+    stream_x(lm, sets, None, rest, h, store, chosen, eng)
+
+def chosen_default():
+    "The code's defaults, chosen by the previous campaign's ablation: (prompt, pre-pass, dedupe, max_new_tokens)"
+    from sleepy_coder.prompt import PromptConfig
+    return PromptConfig(), "machine", 2, 1024
+
+def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default, eng="generate"):
+    "Stages by name, in order; a stage another stream has claimed or finished is skipped"
+    from sleepy_coder.rustc import Harness
+    from sleepy_coder.episodes import EpisodeStore
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.eval import Arm, per_koan
+    h = h or Harness(cache_dir=Path(A.home)/"verdicts", workers=A.workers)
+    store = store or EpisodeStore(Path(A.home)/f"episodes-{A.stream}.sqlite")
+    if koans is None: _, koans = sets_and_koans()
+    def pks(ids): return {n: per_koan(store.episodes(r)) for n, r in ids.items()}
+    def score(pk): return dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+
     @stage("frozen30-chosen", 120)
     def frozen30_chosen():
         "frozen30 once with the chosen default (greedy, 3 attempts), and its wall time: generation, compiling, scoring"
@@ -190,31 +210,42 @@ def stream_a(lm, sets):
         r = score(pks(ids)["frozen30-chosen"]); r.update(wall_s=round(time.perf_counter() - t0, 1), generate_s=round(tm.get("generate", 0), 1),
                                                           prompt=str(pc), prepass=pp, dedupe=dd, max_new_tokens=tok)
         log("frozen30 with the chosen default:", r); return r
-    if "frozen30" in stages: frozen30_chosen()
 
-    @stage("difficulty", 180)
+    @stage("difficulty", 300)
     def difficulty():
+        "The hand-written corpus: one greedy and two sampled runs of the chosen default, 3 attempts each"
         pc, pp, dd, tok = chosen()
         hand = sorted({k.id: k for s in ("frozen30", "train", "dev", "twins") for k in sets[s]}.values(), key=lambda k: k.id)
         runs = {}
-        for name, gen in [("greedy", G(max_new_tokens=tok, engine=eng, batch_size=128)),
-                          ("sampled s1", G(max_new_tokens=tok, engine="generate", do_sample=True, seed=1, batch_size=128)),
-                          ("sampled s2", G(max_new_tokens=tok, engine="generate", do_sample=True, seed=2, batch_size=128))]:
+        for name, gen in [("greedy", G(max_new_tokens=tok, engine=eng, batch_size=256)),
+                          ("sampled s1", G(max_new_tokens=tok, engine="generate", do_sample=True, seed=1, batch_size=256)),
+                          ("sampled s2", G(max_new_tokens=tok, engine="generate", do_sample=True, seed=2, batch_size=256))]:
             ids = evaluate_safe(hand, [Arm(f"diff-{name}", pc, prepass=pp, dedupe=dd)], HFPolicy.from_loaded(lm, gen), h, store, 3)
             runs[name] = {k: bool(v) for k, v in pks(ids)[f"diff-{name}"]["pass@K"].items()}
         return runs
-    if "difficulty" in stages: difficulty()
-    if "seeds" in stages: seeds(lm, sets, h, store)
-    if "synth-eval" in stages:
-        @stage("synth-eval-chosen", 400)
-        def synth_eval_chosen():
-            "The raw model on all of synth-eval with the chosen default (greedy, 3 attempts; the earlier baseline used the old prompt)"
-            pc, pp, dd, _ = chosen()
-            ids = evaluate_safe(sets["synth-eval"], [Arm("base-synth-eval-chosen", pc, prepass=pp, dedupe=dd)],
-                                HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine="generate", batch_size=A.synth_batch)), h, store, 3)
-            r = score(pks(ids)["base-synth-eval-chosen"]); log("synth-eval with the chosen default:", r); return r
-        synth_eval_chosen()
-    if "synth-base" in stages and not A.no_synth: synth_baselines(lm, sets, h, store, *chosen()[:3])
+
+    @stage("synth-eval-chosen", 400)
+    def synth_eval_chosen():
+        "The raw model on all of synth-eval with the chosen default (greedy, 3 attempts; the earlier baseline used the old prompt)"
+        pc, pp, dd, _ = chosen()
+        ids = evaluate_safe(sets["synth-eval"], [Arm("base-synth-eval-chosen", pc, prepass=pp, dedupe=dd)],
+                            HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine="generate", batch_size=A.synth_batch)), h, store, 3)
+        r = score(pks(ids)["base-synth-eval-chosen"]); log("synth-eval with the chosen default:", r); return r
+
+    for st in stages:
+        if st == "frozen30": frozen30_chosen()
+        elif st == "difficulty": difficulty()
+        elif st == "synth-eval": synth_eval_chosen()
+        elif st == "seeds": seeds(lm, sets, h, store)
+        elif st == "synth-base": synth_baselines(lm, sets, h, store, *chosen()[:3])
+        elif st == "cycles": stream_b(lm, sets, koans)
+        elif st == "exp":
+            night = exp_night(lm, sets, koans, cycle_config(), h, store)
+            if night is None: log("experiments: no night")
+        elif st == "arms": all_arms(lm, sets, koans, cycle_config(), h, store)
+        elif st == "arrow":
+            if (exp_dir()/"night"/"night.json").exists(): arrow_arm(lm, sets, koans, cycle_config(), h, store, exp_dir()/"night")
+        else: log(f"unknown stage {st!r}")
 
 def synth_baselines(lm, sets, h, store, pc=None, pp=None, dd=0):
     "The raw model on all of synth-eval and synth-far (greedy, 3 attempts): the baselines a night must raise"
@@ -370,6 +401,69 @@ def stream_s(lm, sets):
         finally: ctl.unload()
     random_arm()
 
+class Prefixed:
+    "A router whose routes name adapters with a prefix (None stays None: the base model)"
+    def __init__(self, router, prefix, name): self.router, self.prefix, self.name = router, prefix, name
+    def __call__(self, diags, program=None):
+        t = self.router(diags, program)
+        return None if t is None else self.prefix + t
+
+def all_arms(lm, sets, koans, cfg, h, store):
+    """Every arm of the experiment night in one pass: the LoRA library, its merges and every Share task (exported as a
+    rank-p LoRA, which a test shows gives the Share model's logits) as adapters of one peft model, each batch row routed
+    to its own adapter (peft's mixed-adapter batches), rows grouped by length so the long synthesized programs of every
+    arm share one batch"""
+    from dataclasses import replace
+    from peft import set_peft_model_state_dict
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.lora import AdapterLibrary, fit
+    from sleepy_coder.night import read_examples, load_share
+    from sleepy_coder.router import ConstantRouter
+    from sleepy_coder.share.basis import random_basis_like
+    from sleepy_coder.share.model import ShareModel, task_cost, basis_dims
+    night = exp_dir()/"night"
+    if not wait_for(night/"night.json"): log("arms: no experiment night in time"); return
+    @stage("exp-arms", 420)
+    def run():
+        groups = read_examples(night/"examples.jsonl")
+        share, router = load_share(lm.model, night)
+        tasks = list(share.tasks); multi = len(tasks) > 1
+        try:
+            if multi: share.average("__avg__", tasks, how="delta", log=None)
+            exported = {f"sh_{t}": share.to_lora(t) for t in share.tasks}
+            info = dict(cost=task_cost(basis_dims(share.basis), cfg.night.share.p, cfg.night.lora.r).to_dict("records"),
+                        share_trainable_per_task=sum(c[0].numel() + c[1].numel() for c in share.coefficients(tasks[0]).values()), tasks=tasks)
+            rb = random_basis_like(share.basis, seed=0)
+        finally: share.unload()
+        t0 = time.time(); ctl = ShareModel(lm.model, rb, cfg.night.share)   # the control: the same k, a random basis, coefficients trained alike
+        try:
+            for t in tasks:
+                if t in groups: ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
+            ctl.set_task(None)
+            exported.update({f"rb_{t}": ctl.to_lora(t) for t in ctl.tasks})
+        finally: ctl.unload()
+        info["random_basis_train_s"] = round(time.time() - t0, 1)
+        lib = AdapterLibrary(night/"library"); ltasks = [t for t in lib.names if t != "__all__"]
+        pm = lib.load_into(lm.model, ltasks + ["__all__"])
+        try:
+            for n, (lc, sd) in exported.items():
+                pm.add_adapter(n, lc); res = set_peft_model_state_dict(pm, sd, adapter_name=n)
+                if getattr(res, "unexpected_keys", None): raise RuntimeError(f"exported adapter {n}: unexpected keys {res.unexpected_keys[:3]}")
+            if len(ltasks) > 1:
+                pm.add_weighted_adapter(ltasks, [1 / len(ltasks)] * len(ltasks), "mean", combination_type="cat")
+                pm.add_weighted_adapter(ltasks, [1.0] * len(ltasks), "ties", combination_type="ties", density=0.5)
+            pm.eval()
+            arms = [("base", ConstantRouter(None)), ("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", router),
+                    ("Share routed", Prefixed(router, "sh_", "share-code")), ("random basis, routed", Prefixed(router, "rb_", "random-basis-code"))]
+            if multi: arms += [("Share averaged", ConstantRouter("sh___avg__")), ("Share oracle-routed", Prefixed(oracle(sets, tasks), "sh_", "share-oracle"))]
+            if len(ltasks) > 1: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
+            pol = HFPolicy(pm, lm.tokenizer, replace(cfg.gen, group="length", batch_size=A.synth_batch), "mixed")
+            r = run_arms(pol, arms, exp_sets(sets, cfg), cfg, h, store, "all arms:")
+        finally: pm.unload()
+        r["info"] = dict(info, lora_per_task=lib.meta("__all__")["metrics"]["trainable_params"], lora_tasks=ltasks)
+        return r
+    return run()
+
 def seeds(lm, sets, h, store):
     "The two headline arms (one LoRA, Share routed) trained again with seeds 1 and 2 on the experiment night's examples"
     from dataclasses import replace
@@ -439,7 +533,7 @@ def stream_b(lm, sets, koans):
     ok, n = cycles_up_to(1), 1
     while ok and n < A.cycles and left() > A.cycle_need:
         n += 1; ok = cycles_up_to(n)
-    if "seeds" in A.b_stages: seeds(lm, sets, h, store)   # whichever of A and B comes first takes a seed
+    if A.stream == "B" and "seeds" in A.b_stages: seeds(lm, sets, h, store)   # whichever of A and B comes first takes a seed
 
 def oracle(sets, tasks):
     from sleepy_coder.router import oracle_router
@@ -465,6 +559,8 @@ def main():
     ap.add_argument("--exp-sets", default="frozen30,dev,synth-dev,synth-far", help="what the experiment arms and seeds are evaluated on")
     ap.add_argument("--no-synth", action="store_true", help="stream A leaves the synth baselines to stream S")
     ap.add_argument("--a-stages", default="frozen30,difficulty,seeds,synth-eval", help="stream A's stages, in order (also: bench, ablation, synth-base)")
+    ap.add_argument("--stages", default="frozen30,exp,arms,seeds,arrow,difficulty,synth-eval",
+                    help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-base, cycles, exp, arms, seeds, arrow)")
     ap.add_argument("--b-stages", default="cycles,seeds", help="stream B: the cycles, then a seed if one is left")
     ap.add_argument("--exp-day-train", type=int, default=None, help="train koans in the experiment night's day (default: all)")
     ap.add_argument("--exp-day-synth", type=int, default=48, help="synth-train koans in the experiment night's day")
@@ -484,6 +580,7 @@ def main():
     elif A.stream == "B": stream_b(lm, sets, koans)
     elif A.stream == "E": stream_e(lm, sets)
     elif A.stream == "S": stream_s(lm, sets)
+    else: stream_x(lm, sets, koans, A.stages.split(","))
     log("stream done")
 
 if __name__ == "__main__": main()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Start the campaign's streams in the background (they outlive this call), one per GPU (two to four), then watch them.
+# Two GPUs: G0 (frozen30, the experiment night, every arm in one pass, seeds, Arrow), G1 (cycles, then a seed).
 # Four GPUs: A (frozen30, difficulty, seeds, synth-eval), B (cycles), E (experiment night, peft arms, Arrow), S (Share arms).
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
 set -u; cd "$(dirname "$0")/../.."
@@ -25,6 +26,10 @@ if [ ! -f $R/started ]; then
   date +%s > $R/started
   moreA=""; moreB=""
   [ "$ngpu" -lt 4 ] && moreA="--a-stages frozen30,difficulty,synth-eval" && moreB="--b-stages cycles"   # no experiment night without streams E and S
+  if [ "$ngpu" -eq 2 ]; then   # two GPUs: G0 does the experiments, G1 the cycles; both then take what is left (stages are claimed)
+    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages frozen30,exp,arms,seeds,arrow,difficulty,synth-eval --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream G1 --stages cycles,seeds,difficulty,arrow,synth-eval --deadline "$deadline" "$@" > $R/G1.log 2>&1 < /dev/null &
+  else
   CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $moreA "$@" > $R/A.log 2>&1 < /dev/null &
   if [ "$ngpu" -ge 2 ]; then
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" $moreB "$@" > $R/B.log 2>&1 < /dev/null &
@@ -32,6 +37,7 @@ if [ ! -f $R/started ]; then
   if [ "$ngpu" -ge 4 ]; then   # four GPUs: the experiment arms and the extra seeds get their own
     CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream E --gpu 0 --deadline "$deadline" "$@" > $R/E.log 2>&1 < /dev/null &
     CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --gpu 0 --deadline "$deadline" "$@" > $R/S.log 2>&1 < /dev/null &
+  fi
   fi
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv
