@@ -36,8 +36,9 @@ class CycleConfig:
     seed: int = 0
 
 def fixed_subset(koans: list[Koan], n: int|None) -> list[Koan]:
-    "`n` koans chosen by a hash of their ids (the same ones every time), in id order"
-    if not n or n >= len(koans): return list(koans)
+    "`n` koans chosen by a hash of their ids (the same ones every time), in id order; `n=None`: all of them"
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0): raise ValueError(f"fixed_subset: n={n!r}; give a count >= 0, or None for all")
+    if n is None or n >= len(koans): return list(koans)
     return sorted(sorted(koans, key=lambda k: hashlib.sha256(k.id.encode()).hexdigest())[:n], key=lambda k: k.id)
 
 def day_sample(sets: dict[str, list[Koan]], cfg: CycleConfig, cycle: int) -> list[Koan]:

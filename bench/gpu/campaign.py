@@ -69,9 +69,10 @@ def setup():
     d = models_dir(A.home)/"qwen2.5-coder-1.5b-bf16"
     lock = Path(A.home)/"convert.lock"
     if not (d/"config.json").exists():
-        if A.stream == "A":
-            d.parent.mkdir(parents=True, exist_ok=True); lock.write_text(str(os.getpid()))
-            convert_gguf(Path(os.environ.get("SHIP_MODEL_GGUF", "/root/ship/model.gguf")), d, log); lock.unlink()
+        d.parent.mkdir(parents=True, exist_ok=True)
+        try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY); os.write(fd, A.stream.encode()); os.close(fd); mine = True
+        except FileExistsError: mine = False   # the first stream converts the GGUF; the others wait for it (a stream named A alone waited for A)
+        if mine: convert_gguf(Path(os.environ.get("SHIP_MODEL_GGUF", "/root/ship/model.gguf")), d, log)
         else:
             while not (d/"config.json").exists(): time.sleep(2)
     log("device:", torch.cuda.get_device_name(), "| sandbox:", Sandbox().capabilities())
@@ -297,7 +298,7 @@ def exp_night(lm, sets, koans, cfg, h, store):
     night = exp_dir()/"night"
     @stage("exp-night", 420)
     def build():
-        day = fixed_subset(sets["train"], A.exp_day_train) + fixed_subset(sets["synth-train"], A.exp_day_synth)
+        day = fixed_subset(sets["train"], A.exp_day_train) + fixed_subset(sets["synth-train"], A.exp_day_synth)   # 0: none (None: all)
         pol = HFPolicy.from_loaded(lm, cfg.gen)
         t0 = time.time()
         rid = evaluate_many(day, [Arm("exp-day", cfg.prompt)], pol, h, store, A.exp_day_attempts, progress=False)["exp-day"]

@@ -63,7 +63,9 @@ def main():
     tar.close()
     print(f"packed {(dest/'results.tgz').stat().st_size / 1e6:.2f} MB")
     for log in sorted(out.glob("*.log")):
-        lines = [l for l in log.read_text(errors="replace").splitlines() if l.startswith("[")]
-        print(f"== {log.name}: " + " | ".join(lines[-6:]))
+        text = log.read_text(errors="replace")
+        lines = [l for l in text.splitlines() if l.startswith("[")]
+        tail = text.replace("\r", "\n").rstrip().splitlines()[-1:] if text.strip() else ["(empty)"]
+        print(f"== {log.name}: " + " | ".join(lines[-6:]) + f"\n   last line: {tail[0][-300:]}")   # a stream stuck before its first stage shows here
 
 if __name__ == "__main__": main()
