@@ -405,6 +405,8 @@ def run_cycle(cycles:int=1,                 # candidate cycles to have after the
               attempts:int=3,               # attempts per koan (K)
               tolerance:int=0,              # koans the gate sets may drop
               guard_tolerance:int=0,        # frozen30 koans that may be lost
+              no_route_check:store_true=False,  # route every task the night learnt, even one that breaks a koan the day passed
+              route_tolerance:int=0,        # day passes a task may break and still be routed
               budget_gb:float=50.0,         # refuse to start when SLEEPY_CODER_HOME would exceed this
               seed:int=0,                   # seed of the day samples and the training
               no_cache:store_true=False,    # don't read or write the verdict cache
@@ -421,7 +423,9 @@ def run_cycle(cycles:int=1,                 # candidate cycles to have after the
         except ValueError: raise UserError(f"--eval-limit {eval_limit!r}: write set=N,set=N")
     h = writable_home()
     check_budget(h, budget_gb)
-    cfg = CycleConfig(day_size=day_size, eval_limit=limits, attempts=attempts, tolerance=tolerance, guard_tolerance=guard_tolerance, seed=seed)
+    if route_tolerance < 0: raise UserError(f"--route-tolerance {route_tolerance}: use 0 or more")
+    cfg = CycleConfig(day_size=day_size, eval_limit=limits, attempts=attempts, tolerance=tolerance, guard_tolerance=guard_tolerance, seed=seed,
+                      check_routes=not no_route_check, route_tolerance=route_tolerance)
     sets = {s: _select(s) for s in (*cfg.eval_sets, *cfg.day_sets)}
     koans = {k.id: k for ks in sets.values() for k in ks}
     held = {k.id for s in ("frozen30", "dev", "synth-dev", "synth-eval", "synth-far") for k in sets.get(s, [])} | _sets_ids("twins")

@@ -12,10 +12,11 @@ from .prompt import PromptConfig
 from .generate import GenConfig, HFPolicy
 from .eval import evaluate_many, Arm, per_koan, wilson
 from .night import NightConfig, sleep, load_share
+from .router import CodeRouter
 
 # %% auto 0
 __all__ = ['CycleConfig', 'fixed_subset', 'day_sample', 'Gate', 'gate', 'cycles_dir', 'cycle_dir', 'read_cycle', 'cycles',
-           'last_kept', 'cycles_table', 'run_cycles', 'koan_cycle_matrix', 'du', 'gc', 'check_budget']
+           'last_kept', 'cycles_table', 'prune_routes', 'run_cycles', 'koan_cycle_matrix', 'du', 'gc', 'check_budget']
 
 # %% ../nbs/80_cycle.ipynb
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class CycleConfig:
     prompt: PromptConfig = field(default_factory=PromptConfig)
     gen: GenConfig = field(default_factory=GenConfig)
     night: NightConfig = field(default_factory=NightConfig)
+    check_routes: bool = True                              # re-run the day's passes with the night's routes; stop routing a task that broke one
+    route_tolerance: int = 0                               # day passes a task may break and still be routed
     seed: int = 0
 
 def fixed_subset(koans: list[Koan], n: int|None) -> list[Koan]:
@@ -105,6 +108,18 @@ def cycles_table(home) -> "pd.DataFrame":
     return pd.DataFrame(rows).set_index("cycle") if rows else pd.DataFrame()
 
 # %% ../nbs/80_cycle.ipynb
+def prune_routes(router: CodeRouter, check_eps: "pd.DataFrame", tolerance: int = 0) -> tuple[CodeRouter, dict[str, list[str]]]:
+    "`router` without the tasks that broke more than `tolerance` of the koans in `check_eps` (a run of koans the kept model passed); {task: koans it broke}"
+    pk = per_koan(check_eps)
+    first = check_eps[check_eps.attempt == 1].set_index("koan").adapter
+    broke = {}
+    for k in pk.index[~pk["pass@K"].astype(bool)]:
+        t = first.get(k)
+        if isinstance(t, str) and t and t != "None": broke.setdefault(t, []).append(k)   # a koan that fails on the base route is not a task's doing
+    bad = {t: sorted(ks) for t, ks in broke.items() if len(ks) > tolerance}
+    return CodeRouter({c: t for c, t in router.table.items() if t not in bad}, router.default, router.name), bad
+
+# %% ../nbs/80_cycle.ipynb
 def _policy(model, tok, cfg: CycleConfig, night_dir, name):
     "The policy of a cycle (base model, or base + a night's Share state) and its router; a function to undo it"
     if night_dir is None: return HFPolicy(model, tok, cfg.gen, name), None, lambda: None
@@ -116,6 +131,23 @@ def _evaluate_sets(policy, router, sets, cfg, harness, store, n, progress) -> di
     arms = [Arm(f"c{n:03d}-{s}", cfg.prompt, router, koans=fixed_subset(sets[s], cfg.eval_limit.get(s))) for s in cfg.eval_sets]
     rids = evaluate_many([], arms, policy, harness, store, cfg.attempts, cycle=n, progress=progress, desc=f"cycle {n}: evaluation")
     return {s: per_koan(store.episodes(rids[f"c{n:03d}-{s}"])) for s in cfg.eval_sets}
+
+def _check_routes(model, tok, cfg: CycleConfig, night_dir: Path, day_eps, koans, harness, store, n, progress, log) -> dict:
+    "Run the day's passed koans with the new night's routes; stop routing the tasks that broke one (router.json rewritten, the first kept)"
+    passed = per_koan(day_eps)
+    ids = [k for k in passed.index[passed["pass@K"].astype(bool)] if k in koans]
+    if not ids: return dict(koans=0, pruned={})
+    orig = night_dir/"router-unchecked.json"
+    if not orig.exists(): shutil.copyfile(night_dir/"router.json", orig)
+    pol, router, undo = _policy(model, tok, cfg, night_dir, f"cycle {n} route check")
+    router = CodeRouter.load(orig)   # resumed: charge the tasks against the night's own table
+    try: rid = evaluate_many([koans[k] for k in ids], [Arm(f"c{n:03d}-check", cfg.prompt, router)], pol, harness, store, cfg.attempts,
+                             cycle=n, progress=progress, desc=f"cycle {n}: route check")[f"c{n:03d}-check"]
+    finally: undo()
+    pruned, bad = prune_routes(router, store.episodes(rid), cfg.route_tolerance)
+    tmp = night_dir/f"router.json.{os.getpid()}.tmp"; pruned.save(tmp); tmp.replace(night_dir/"router.json")
+    log(f"cycle {n}: route check on {len(ids)} koans the day passed; " + (f"no longer routed: {', '.join(f'{t} (broke {len(ks)})' for t, ks in bad.items())}" if bad else "every route kept"))
+    return dict(koans=len(ids), pruned=bad, table_before=len(router.table), table_after=len(pruned.table))
 
 def _metrics(pks) -> dict: return {s: dict(n=len(p), **{m: int(p[m].sum()) for m in ("pass@1", "pass@K", "compiles")}) for s, p in pks.items()}
 
@@ -149,6 +181,10 @@ def run_cycles(model, tok, sets: dict[str, list[Koan]], harness, store, home, cf
             night = sleep(model, tok, store.episodes(rid), koans, d/"night", cfg.night, prev=kept_night, harness=harness, held_out=held_out,
                           base_sha256=base_sha256, prompt=cfg.prompt, one_lora=False, groups=groups, log=log)
             rec["seconds"]["day"], rec["seconds"]["night"] = round(t1 - t0, 1), round(time.time() - t1, 1)
+            if cfg.check_routes:
+                t2 = time.time()
+                rec["route_check"] = _check_routes(model, tok, cfg, d/"night", store.episodes(rid), koans, harness, store, n, progress, log)
+                rec["seconds"]["route_check"] = round(time.time() - t2, 1)
             pol, router, undo = _policy(model, tok, cfg, d/"night", f"cycle {n}")
             pks = _evaluate_sets(pol, router, sets, cfg, harness, store, n, progress); undo()
             kept_pks = {s: per_koan(store.episodes(store.run_id(f"c{kept['cycle']:03d}-{s}"))) for s in cfg.eval_sets}

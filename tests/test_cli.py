@@ -51,6 +51,7 @@ def koan_dir(tmp_path):
     (["eval", "--model", "nope"], ["unknown model 'nope'", "qwen2.5-coder-0.5b"]),
     (["eval", "--model", "tiny-random", "--prepass", "always"], ["--prepass"]),
     (["cycle", "--cycles", "0"], ["at least 1"]),
+    (["cycle", "--route-tolerance", "-1"], ["--route-tolerance -1"]),
     (["eval", "--cycle", "3", "--model", "tiny-random"], ["no cycle 3"]),
 ])
 def test_bad_arguments_get_one_line(tmp_path, argv, words):
