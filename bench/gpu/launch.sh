@@ -45,5 +45,11 @@ end=$(( $(date +%s) + watch ))
 while [ "$(date +%s)" -lt "$end" ]; do
   sleep 30
   if ! pgrep -f "campaign.py --stream" >/dev/null; then echo "streams finished"; break; fi
+  # A stream that has not loaded the model 5 minutes after the start is stuck (a campaign once waited 9 minutes
+  # for a conversion no stream ran): return now, so the call shows it while there is device time to fix it.
+  if [ $(( $(date +%s) - $(cat $R/started) )) -gt 300 ] && [ -z "${SLEEPY_NO_STUCK_CHECK:-}" ]; then
+    stuck=""; for f in $R/*.log; do grep -q "\] device:" "$f" || stuck="$stuck $(basename $f)"; done
+    if [ -n "$stuck" ]; then echo "STUCK? no model loaded after 300 s in:$stuck"; for f in $R/*.log; do echo "== $f"; tail -c 600 "$f"; echo; done; break; fi
+  fi
 done
 python3 bench/gpu/collect.py --out $R --dest "$OUT"
