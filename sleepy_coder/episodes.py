@@ -55,17 +55,26 @@ class RunInUse(ValueError): "Another live process owns this run"
 
 class EpisodeStore:
     "Runs and episodes in one SQLite file (`:memory:` for tests)"
-    def __init__(self, path):
-        self.path = str(path)
-        try:
-            if self.path != ":memory:": Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA busy_timeout=60000"); self.db.execute("PRAGMA journal_mode=WAL")
-            with self._tx():
-                for q in SCHEMA.split(";\n"): self.db.execute(q)
-            self._migrate()
-        except (sqlite3.OperationalError, OSError) as e:
-            raise PermissionError(f"cannot open the episode database {self.path}: {e}; set SLEEPY_CODER_HOME (or --db) to a writable folder") from None
+    def __init__(self, path, wait: float = 60.0):   # seconds to keep trying while another process holds the file locked
+        self.path, self.db = str(path), None
+        deadline, pause = time.monotonic() + wait, 0.05
+        while True:
+            try: self._open(); return
+            except (sqlite3.OperationalError, OSError) as e:
+                locked = isinstance(e, sqlite3.OperationalError) and "locked" in str(e)
+                if self.db is not None: self.db.close(); self.db = None
+                # two processes switching a new file to WAL at once: SQLite refuses one of them at once, without waiting
+                if locked and time.monotonic() < deadline: time.sleep(pause); pause = min(1.0, 2 * pause); continue
+                hint = f"another process kept it locked for {wait:g} s" if locked else "set SLEEPY_CODER_HOME (or --db) to a writable folder"
+                raise PermissionError(f"cannot open the episode database {self.path}: {e}; {hint}") from None
+
+    def _open(self):
+        if self.path != ":memory:": Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA busy_timeout=60000"); self.db.execute("PRAGMA journal_mode=WAL")
+        with self._tx():
+            for q in SCHEMA.split(";\n"): self.db.execute(q)
+        self._migrate()
 
     @contextlib.contextmanager
     def _tx(self):
