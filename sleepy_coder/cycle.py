@@ -139,8 +139,8 @@ def _check_routes(model, tok, cfg: CycleConfig, night_dir: Path, day_eps, koans,
     if not ids: return dict(koans=0, pruned={})
     orig = night_dir/"router-unchecked.json"
     if not orig.exists(): shutil.copyfile(night_dir/"router.json", orig)
-    pol, router, undo = _policy(model, tok, cfg, night_dir, f"cycle {n} route check")
-    router = CodeRouter.load(orig)   # resumed: charge the tasks against the night's own table
+    pol, _, undo = _policy(model, tok, cfg, night_dir, f"cycle {n} route check")
+    router = CodeRouter.load(orig)   # the night's own table, also when resumed after router.json was pruned
     try: rid = evaluate_many([koans[k] for k in ids], [Arm(f"c{n:03d}-check", cfg.prompt, router)], pol, harness, store, cfg.attempts,
                              cycle=n, progress=progress, desc=f"cycle {n}: route check")[f"c{n:03d}-check"]
     finally: undo()

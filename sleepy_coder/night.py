@@ -117,7 +117,7 @@ def later_night(model, tok, groups, prev: Path, out: Path, cfg: NightConfig, log
     metrics["coefficients"] = _train_coefficients(share, tok, groups, cfg, log)
     new = [t for t in groups if t not in old]
     if new:   # fold each new task (with its φ directions) into the basis, re-projecting every task without data
-        basis = share.basis.to(share.layers[next(iter(share.layers))].share_beta.device)   # the tasks' coefficients live there
+        basis = share.basis.to(share.device)   # where the tasks' coefficients live
         tasks = {t: share.coefficients(t) for t in share.tasks if t not in new}
         factors = {t: share.factors(t) for t in new}
         model = share.unload()

@@ -5,12 +5,14 @@
 Stream A (`--a-stages`): `frozen30` (the chosen default once, timed), `difficulty` (the hand-written corpus,
 greedy and two sampled runs), `seeds` (the headline arms again with seeds 1 and 2), `synth-eval` (the raw model
 on all of synth-eval with the chosen default); `bench` and `ablation` are the earlier campaigns'. Stream B:
-`cycles` (cycle 0 is the base model, then cycles 1..N, each gated), then a seed if one is left. Stream E: the
-experiment night (a day on train and synth-train koans, targets, the LoRA library and the single LoRA, Share),
-the peft arms in one pass, Arrow. Stream S: the Share arms on E's night (routed, averaged, oracle) and the
-random-basis control. Every stage writes its results under --out as it goes and skips what is already there
-(or what another stream has claimed), so a killed stream resumes; a stage that fails is logged and the stream
-goes on. --deadline (seconds from the start) stops a stream before the device is taken back.
+`cycles` (cycle 0 is the base model, then cycles 1..N, each gated), then a seed if one is left. Any other
+stream runs `--stages` in order, e.g. `exp` (the experiment night: a day on train and synth-train koans,
+targets, the LoRA library and the single LoRA, Share), `arms` (every arm of that night in one mixed-adapter
+pass: base, one LoRA, the library routed, its merges, Share routed, averaged and oracle-routed, the
+random-basis control), `arrow`, `seeds`. Every stage writes its results under --out as it goes and skips what
+is already there (or what another stream has claimed), so a killed stream resumes; a stage that fails is
+logged and the stream goes on. --deadline (seconds from the start) stops a stream before the device is taken
+back.
 """
 import argparse, json, os, sys, time, traceback
 from pathlib import Path
@@ -43,20 +45,29 @@ def evaluate_safe(koans, arms, policy, h, store, attempts, **kw):
         log(f"engine {policy.cfg.engine} failed ({type(e).__name__}: {str(e)[:200]}); resuming with generate"); traceback.print_exc()
         return evaluate_many(koans, arms, policy.with_cfg(engine="generate"), h, store, attempts, progress=False, **kw)
 
+def claim(path: Path) -> bool:
+    "Create `path` if no other stream has: True for the one stream that did"
+    try: fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError: return False
+    os.write(fd, A.stream.encode()); os.close(fd); return True
+
+def score(pk):
+    "Pass counts of a run's per-koan table"
+    return dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+
 def stage(name, need_s):
     "Run a stage only if its result is missing and there is time for it"
     def deco(f):
         def run(*a, **k):
             if done(f"{name}.json"): log(f"{name}: done already"); return json.loads((Path(A.out)/f"{name}.json").read_text())
             if left() < need_s: log(f"{name}: skipped, {left():.0f} s left < {need_s} s"); return None
-            claim = Path(A.out)/f"{name}.claim"   # two streams may offer to run a stage: the first to claim it runs it
-            try: fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY); os.write(fd, A.stream.encode()); os.close(fd)
-            except FileExistsError: log(f"{name}: claimed by stream {claim.read_text()}"); return None
+            mine = Path(A.out)/f"{name}.claim"   # two streams may offer to run a stage: the first to claim it runs it
+            if not claim(mine): log(f"{name}: claimed by stream {mine.read_text()}"); return None
             log(f"{name}: start ({left():.0f} s left)")
             try:
                 r = f(*a, **k); save(f"{name}.json", r); log(f"{name}: done"); return r
             except Exception as e:
-                log(f"{name}: FAILED {type(e).__name__}: {e}"); traceback.print_exc(); claim.unlink(missing_ok=True); return None
+                log(f"{name}: FAILED {type(e).__name__}: {e}"); traceback.print_exc(); mine.unlink(missing_ok=True); return None
         return run
     return deco
 
@@ -70,9 +81,7 @@ def setup():
     lock = Path(A.home)/"convert.lock"
     if not (d/"config.json").exists():
         d.parent.mkdir(parents=True, exist_ok=True)
-        try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY); os.write(fd, A.stream.encode()); os.close(fd); mine = True
-        except FileExistsError: mine = False   # the first stream converts the GGUF; the others wait for it (a stream named A alone waited for A)
-        if mine: convert_gguf(Path(os.environ.get("SHIP_MODEL_GGUF", "/root/ship/model.gguf")), d, log)
+        if claim(lock): convert_gguf(Path(os.environ.get("SHIP_MODEL_GGUF", "/root/ship/model.gguf")), d, log)   # the first stream converts; the others wait
         else:
             while not (d/"config.json").exists(): time.sleep(2)
     log("device:", torch.cuda.get_device_name(), "| sandbox:", Sandbox().capabilities())
@@ -121,7 +130,6 @@ def stream_a(lm, sets):
     log("engine:", eng)
 
     def pks(ids): return {n: per_koan(store.episodes(r)) for n, r in ids.items()}
-    def score(pk): return dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
 
     base = PromptConfig(diagnostics="compact", notes=True, suggestion=False, history=0, system="default")   # the default before the ablation (with 512 new tokens)
     variants = {"base (compact, 512)": {}, "rendered": dict(diagnostics="rendered"), "both": dict(diagnostics="both"),
@@ -199,7 +207,6 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
     store = store or EpisodeStore(Path(A.home)/f"episodes-{A.stream}.sqlite")
     if koans is None: _, koans = sets_and_koans()
     def pks(ids): return {n: per_koan(store.episodes(r)) for n, r in ids.items()}
-    def score(pk): return dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
 
     @stage("frozen30-chosen", 120)
     def frozen30_chosen():
@@ -259,8 +266,7 @@ def synth_baselines(lm, sets, h, store, pc=None, pp=None, dd=0):
         @stage(f"synth-{s[6:]}", 240)
         def one():
             ids = evaluate_safe(sets[s], [Arm(f"base-{s}", pc, prepass=pp, dedupe=dd)], pol, h, store, 3)
-            pk = per_koan(store.episodes(ids[f"base-{s}"]))
-            r = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")}); log(s, r); return r
+            r = score(per_koan(store.episodes(ids[f"base-{s}"]))); log(s, r); return r
         one()
 
 def wait_for(f: Path, margin: float = 300) -> bool:
@@ -275,18 +281,6 @@ def held_sets(sets): return {k.id for s in ("frozen30", "synth-eval", "synth-far
 def exp_sets(sets, cfg, names=None):
     from sleepy_coder.cycle import fixed_subset
     return {s: fixed_subset(sets[s], cfg.eval_limit.get(s)) for s in (names or A.exp_sets).split(",")}
-
-def stream_e(lm, sets):
-    "The experiment night (a day on train and synth-train, then targets, the LoRA library, the single LoRA, Share), the peft arms, Arrow"
-    from sleepy_coder.rustc import Harness
-    from sleepy_coder.episodes import EpisodeStore
-    h, store = Harness(cache_dir=Path(A.home)/"verdicts", workers=A.workers), EpisodeStore(Path(A.home)/"episodes-E.sqlite")
-    _, koans = sets_and_koans()
-    cfg = cycle_config()
-    night = exp_night(lm, sets, koans, cfg, h, store)
-    if night is None: log("experiments: no night"); return
-    peft_arms(lm, sets, koans, cfg, h, store, night)
-    arrow_arm(lm, sets, koans, cfg, h, store, night)
 
 def exp_night(lm, sets, koans, cfg, h, store):
     "One night for the experiments, bigger than a cycle's: a day on `--exp-day-train` train and `--exp-day-synth` synth-train koans"
@@ -320,31 +314,9 @@ def run_arms(policy, arms, evs, cfg, h, store, tag, prefix="x"):
                         cfg.attempts, progress=False)
     for a, _ in arms:
         for s in evs:
-            pk = per_koan(store.episodes(ids[f"{prefix}-{a}-{s}"])); out.setdefault(a, {})[s] = dict(n=len(pk), **{m: int(pk[m].sum()) for m in ("pass@1", "pass@K", "compiles")})
+            out.setdefault(a, {})[s] = score(per_koan(store.episodes(ids[f"{prefix}-{a}-{s}"])))
     log(tag, {a: {s: v["pass@K"] for s, v in d.items()} for a, d in out.items()})
     return out
-
-def peft_arms(lm, sets, koans, cfg, h, store, night):
-    "The base model, the single LoRA, the LoRA library routed, the mean adapter and a TIES merge, in one pass (peft's mixed-adapter batches)"
-    from sleepy_coder.generate import HFPolicy
-    from sleepy_coder.lora import AdapterLibrary
-    from sleepy_coder.router import ConstantRouter, CodeRouter
-    @stage("exp-peft", 300)
-    def run():
-        lib = AdapterLibrary(night/"library")
-        tasks = [t for t in lib.names if t != "__all__"]
-        pm = lib.load_into(lm.model, tasks + ["__all__"])
-        if len(tasks) > 1:
-            pm.add_weighted_adapter(tasks, [1 / len(tasks)] * len(tasks), "mean", combination_type="cat")
-            pm.add_weighted_adapter(tasks, [1.0] * len(tasks), "ties", combination_type="ties", density=0.5)
-        pm.eval()
-        arms = [("base", ConstantRouter(None)), ("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", CodeRouter.load(night/"router.json"))]
-        if len(tasks) > 1: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
-        try: r = run_arms(HFPolicy(pm, lm.tokenizer, cfg.gen, "lora"), arms, exp_sets(sets, cfg), cfg, h, store, "peft arms:")
-        finally: pm.unload()
-        r["params"] = dict(lora_per_task=lib.meta("__all__")["metrics"]["trainable_params"], tasks=tasks)
-        return r
-    return run()
 
 def arrow_arm(lm, sets, koans, cfg, h, store, night):
     "peft's Arrow over the night's per-task LoRAs: routing without our router"
@@ -356,51 +328,6 @@ def arrow_arm(lm, sets, koans, cfg, h, store, night):
         try: return run_arms(HFPolicy(am, lm.tokenizer, cfg.gen, "arrow"), [("Arrow over the library", None)], exp_sets(sets, cfg), cfg, h, store, "arrow:")
         finally: am.unload()
     return run()
-
-def stream_s(lm, sets):
-    "The Share arms on the experiment night: routed, averaged, oracle-routed; then the random-basis control"
-    from sleepy_coder.rustc import Harness
-    from sleepy_coder.episodes import EpisodeStore
-    from sleepy_coder.generate import HFPolicy
-    from sleepy_coder.lora import fit
-    from sleepy_coder.night import read_examples, load_share
-    from sleepy_coder.router import ConstantRouter
-    from sleepy_coder.share.basis import random_basis_like
-    from sleepy_coder.share.model import ShareModel, task_cost, basis_dims
-    h, store = Harness(cache_dir=Path(A.home)/"verdicts", workers=A.workers), EpisodeStore(Path(A.home)/"episodes-S.sqlite")
-    if A.no_synth is False and "synth-base" in A.a_stages: synth_baselines(lm, sets, h, store)
-    night = exp_dir()/"night"
-    if not wait_for(night/"night.json"): log("Share arms: no experiment night in time"); return
-    cfg = cycle_config(); groups = read_examples(night/"examples.jsonl")
-
-    @stage("exp-share", 300)
-    def share_arms():
-        share, router = load_share(lm.model, night)
-        try:
-            arms = [("Share routed", router)]
-            if len(share.tasks) > 1:
-                share.average("__avg__", list(share.tasks), how="delta")
-                arms += [("Share averaged", ConstantRouter("__avg__")), ("Share oracle-routed", oracle(sets, [t for t in share.tasks if t != "__avg__"]))]
-            r = run_arms(HFPolicy(share, lm.tokenizer, cfg.gen, "share"), arms, exp_sets(sets, cfg), cfg, h, store, "share arms:")
-            r["cost"] = task_cost(basis_dims(share.basis), cfg.night.share.p, cfg.night.lora.r).to_dict("records")
-            t0 = share.tasks[0]
-            r["share_trainable_per_task"] = sum(c[0].numel() + c[1].numel() for c in share.coefficients(t0).values())
-        finally: share.unload()
-        return r
-    share_arms()
-
-    @stage("exp-random-basis", 240)
-    def random_arm():
-        share, router = load_share(lm.model, night)
-        rb = random_basis_like(share.basis, seed=0); tasks = list(share.tasks); share.unload()
-        ctl = ShareModel(lm.model, rb, cfg.night.share)
-        try:
-            for t in tasks:
-                if t in groups: ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
-            ctl.set_task(None)
-            return run_arms(HFPolicy(ctl, lm.tokenizer, cfg.gen, "random-basis"), [("random basis, routed", router)], exp_sets(sets, cfg), cfg, h, store, "random basis:")
-        finally: ctl.unload()
-    random_arm()
 
 class Prefixed:
     "A router whose routes name adapters with a prefix (None stays None: the base model)"
@@ -551,14 +478,12 @@ def main():
     ap.add_argument("--synth-dev-limit", type=int, default=80); ap.add_argument("--synth-far-limit", type=int, default=50)
     ap.add_argument("--cycle-need", type=float, default=200)
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
-    ap.add_argument("--no-experiments", action="store_true", help="stream A leaves the experiment arms to stream E")
     ap.add_argument("--max-new-tokens", type=int, default=2048); ap.add_argument("--day-limit", type=int, default=None)
     ap.add_argument("--day-sets", default="train,synth-train", help="the sets a day draws its sample from")
     ap.add_argument("--engine", default=None, help="generation engine for stream A; given, the engine benchmark is skipped")
     ap.add_argument("--batch-size", type=int, default=None, help="prompts per batch for single-candidate generation (default: each stage's own)")
     ap.add_argument("--eval-sets", default="frozen30,dev,synth-dev,synth-far", help="what each cycle evaluates (the gate: dev and synth-dev among them)")
     ap.add_argument("--exp-sets", default="frozen30,dev,synth-dev,synth-far", help="what the experiment arms and seeds are evaluated on")
-    ap.add_argument("--no-synth", action="store_true", help="stream A leaves the synth baselines to stream S")
     ap.add_argument("--a-stages", default="frozen30,difficulty,seeds,synth-eval", help="stream A's stages, in order (also: bench, ablation, synth-base)")
     ap.add_argument("--stages", default="frozen30,exp,arms,seeds,arrow,difficulty,synth-eval",
                     help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-base, cycles, exp, arms, seeds, arrow)")
@@ -579,8 +504,6 @@ def main():
     log({s: len(v) for s, v in sets.items()})
     if A.stream == "A": stream_a(lm, sets)
     elif A.stream == "B": stream_b(lm, sets, koans)
-    elif A.stream == "E": stream_e(lm, sets)
-    elif A.stream == "S": stream_s(lm, sets)
     else: stream_x(lm, sets, koans, A.stages.split(","))
     log("stream done")
 

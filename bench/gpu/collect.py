@@ -40,26 +40,20 @@ def main():
         if f.is_file() and f.stat().st_size < 4_000_000: tar.add(f, arcname=f"out/{f.name}")
     for db in sorted(home.glob("episodes*.sqlite")):
         for name, csv in per_koan_tables(db).items(): add(f"runs/{db.stem}/{name}.csv", csv)
-    camp = home/"campaign"/"cycles"
-    for c in sorted(camp.glob("[0-9][0-9][0-9]")):
-        for f in ("cycle.json",): (c/f).exists() and tar.add(c/f, arcname=f"cycles/{c.name}/{f}")
-        n = c/"night"
+    def add_night(n: Path, to: str):
+        "A night's summary, router, library metadata and basis spectra"
         for f in ("night.json", "router.json"):
-            if (n/f).exists(): tar.add(n/f, arcname=f"cycles/{c.name}/{f}")
+            if (n/f).exists(): tar.add(n/f, arcname=f"{to}/{f}")
         if (n/"library").exists():
             metas = {m.parent.name: json.loads(m.read_text()) for m in (n/"library").glob("*/meta.json")}
-            add(f"cycles/{c.name}/library.json", json.dumps(metas, indent=1))
+            add(f"{to}/library.json", json.dumps(metas, indent=1))
         sp = spectra(n)
-        if sp: add(f"cycles/{c.name}/spectra.json", json.dumps(sp))
+        if sp: add(f"{to}/spectra.json", json.dumps(sp))
+    for c in sorted((home/"campaign"/"cycles").glob("[0-9][0-9][0-9]")):
+        if (c/"cycle.json").exists(): tar.add(c/"cycle.json", arcname=f"cycles/{c.name}/cycle.json")
+        add_night(c/"night", f"cycles/{c.name}")
     exp = home/"campaign-exp"   # the experiment night and the seeds' nights
-    for n in [exp/"night", *sorted(exp.glob("seed[0-9]"))]:
-        for f in ("night.json", "router.json"):
-            if (n/f).exists(): tar.add(n/f, arcname=f"exp/{n.name}/{f}")
-        if (n/"library").exists():
-            metas = {m.parent.name: json.loads(m.read_text()) for m in (n/"library").glob("*/meta.json")}
-            add(f"exp/{n.name}/library.json", json.dumps(metas, indent=1))
-        sp = spectra(n)
-        if sp: add(f"exp/{n.name}/spectra.json", json.dumps(sp))
+    for n in [exp/"night", *sorted(exp.glob("seed[0-9]"))]: add_night(n, f"exp/{n.name}")
     tar.close()
     print(f"packed {(dest/'results.tgz').stat().st_size / 1e6:.2f} MB")
     for log in sorted(out.glob("*.log")):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the campaign's streams in the background (they outlive this call), one per GPU (two to four), then watch them.
 # Two GPUs: G0 (frozen30, the experiment night, every arm in one pass, seeds, Arrow), G1 (cycles, then a seed).
-# Four GPUs: A (frozen30, difficulty, seeds, synth-eval), B (cycles), E (experiment night, peft arms, Arrow), S (Share arms).
+# Four GPUs: A (frozen30, difficulty, seeds, synth-eval), B (cycles), E (experiment night, every arm in one pass, Arrow, seeds), S (synth-eval, seeds).
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
 set -u; cd "$(dirname "$0")/../.."
 source /root/ship/env.sh
@@ -35,8 +35,8 @@ if [ ! -f $R/started ]; then
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" $moreB "$@" > $R/B.log 2>&1 < /dev/null &
   else echo "one GPU: only stream A"; fi
   if [ "$ngpu" -ge 4 ]; then   # four GPUs: the experiment arms and the extra seeds get their own
-    CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream E --gpu 0 --deadline "$deadline" "$@" > $R/E.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --gpu 0 --deadline "$deadline" "$@" > $R/S.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream E --stages exp,arms,arrow,seeds --deadline "$deadline" "$@" > $R/E.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --stages synth-eval,seeds,arrow --deadline "$deadline" "$@" > $R/S.log 2>&1 < /dev/null &
   fi
   fi
 fi
