@@ -82,6 +82,7 @@ def _new_root(libc, cfg):
 
 # %% ../nbs/11_launch.ipynb
 def _exec(libc, cfg, argv):
+    if cfg.get("nice"): os.nice(cfg["nice"])   # below the caller's priority: a GPU starves when compiles take its core
     for k, v in cfg["rlimits"].items():   # CPU: SIGXCPU at the soft limit, SIGKILL a second later
         resource.setrlimit(getattr(resource, k), (v, v + 1 if k == "RLIMIT_CPU" else v))
     for s in (SIGPIPE, SIGXFSZ): libc.signal(s, SIG_DFL)

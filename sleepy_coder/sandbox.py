@@ -28,6 +28,7 @@ class Limits:
     file_mb: int = 1         # largest file, stdout and stderr included (RLIMIT_FSIZE)
     output_kib: int = 64     # how much of stdout and of stderr is kept
     scratch_mb: int = 16     # size of a scratch working folder (a private tmpfs)
+    nice: int = 10           # added niceness: rustc and the programs yield the CPU to the process feeding the GPU
 
 @dataclass
 class Outcome:
@@ -204,7 +205,7 @@ def _run(self: Sandbox, argv, cwd, limits=Limits(), env=None, binds=(), uid=None
     drop = uid if self.mode in ("ns", "uid") else None
     od = tempfile.mkdtemp(prefix="run-", dir=self.base)
     try:
-        cfg = dict(mode=self.mode, uid=drop, rlimits=rl, env=dict(env or {}), cwd=str(cwd))
+        cfg = dict(mode=self.mode, uid=drop, rlimits=rl, env=dict(env or {}), cwd=str(cwd), nice=lim.nice)
         if ns:
             os.mkdir(f"{od}/root")
             cfg.update(root=f"{od}/root", system=self._system, binds=[[str(s), str(d), bool(w)] for s, d, w in binds],
