@@ -9,7 +9,7 @@ on all of synth-eval with the chosen default); `bench` and `ablation` are the ea
 stream runs `--stages` in order, e.g. `exp` (the experiment night: a day on train and synth-train koans,
 targets, the LoRA library and the single LoRA, Share), `arms` (every arm of that night in one mixed-adapter
 pass: base, one LoRA, the library routed, its merges, Share routed, averaged and oracle-routed, the
-random-basis control), `arrow`, `seeds`. Every stage writes its results under --out as it goes and skips what
+random-basis control), `arrow`, `seeds`, `cycle-synth` (follows B's cycles: the base and each newest kept cycle on --follow-sets). Every stage writes its results under --out as it goes and skips what
 is already there (or what another stream has claimed), so a killed stream resumes; a stage that fails is
 logged and the stream goes on. --deadline (seconds from the start) stops a stream before the device is taken
 back.
@@ -237,7 +237,7 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
         "The raw model on all of synth-eval with the chosen default (greedy, 3 attempts; the earlier baseline used the old prompt)"
         pc, pp, dd, _ = chosen()
         ids = evaluate_safe(sets["synth-eval"], [Arm("base-synth-eval-chosen", pc, prepass=pp, dedupe=dd)],
-                            HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine="generate", batch_size=A.synth_batch)), h, store, 3)
+                            HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine=eng, batch_size=A.synth_batch, max_cache_len=6144)), h, store, 3)
         r = score(pks(ids)["base-synth-eval-chosen"]); log("synth-eval with the chosen default:", r); return r
 
     for st in stages:
@@ -253,7 +253,35 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
         elif st == "arms": all_arms(lm, sets, koans, cycle_config(), h, store)
         elif st == "arrow":
             if (exp_dir()/"night"/"night.json").exists(): arrow_arm(lm, sets, koans, cycle_config(), h, store, exp_dir()/"night")
+        elif st == "cycle-synth": cycle_synth(lm, sets, h, store)
         else: log(f"unknown stage {st!r}")
+
+def cycle_synth(lm, sets, h, store):
+    """Follow stream B's cycles from another GPU: the base (cycle 0), then the newest kept cycle each time one appears,
+    on --follow-sets (the synthesized programs' replies are ~10x longer than a hand-written koan's, too slow for a
+    cycle to evaluate itself). Not part of B's gate, which then counts `dev` alone."""
+    from sleepy_coder.cycle import cycles, fixed_subset, _policy, _evaluate_sets
+    from dataclasses import replace
+    home = Path(A.home)/"campaign"
+    lim = {"synth-dev": A.synth_dev_limit, "synth-far": A.synth_far_limit}
+    cfg = replace(cycle_config(), eval_sets=tuple(A.follow_sets.split(",")), eval_limit={s: lim.get(s) for s in A.follow_sets.split(",")})
+    cfg = replace(cfg, gen=replace(cfg.gen, batch_size=A.synth_batch))
+    done_ = {int(p.stem.split("-")[-1]) for p in Path(A.out).glob("follow-*.json")}
+    while left() > 240:
+        recs = cycles(home); kept = [c for c in recs if c["kept"]]
+        todo = [c for c in kept if c["cycle"] not in done_]
+        if 0 not in done_ and any(c["cycle"] == 0 for c in todo): c = todo[0]
+        elif todo: c = todo[-1]   # the newest kept cycle; an older one it superseded is not worth the time
+        elif len(recs) > A.cycles or (Path(A.out)/"cycles.end").exists(): break
+        else: time.sleep(15); continue
+        n = c["cycle"]; t0 = time.time(); log(f"follow: cycle {n} on {cfg.eval_sets}")
+        pol, router, undo = _policy(lm.model, lm.tokenizer, cfg, Path(c["night"]) if c.get("night") else None, f"cycle {n}")
+        try: pks = _evaluate_sets(pol, router, sets, cfg, h, store, n, False)
+        finally: undo()
+        r = dict(cycle=n, seconds=round(time.time() - t0, 1), **{s: score(p) for s, p in pks.items()},
+                 per_koan={s: {k: bool(v) for k, v in p["pass@K"].items()} for s, p in pks.items()})
+        save(f"follow-{n:03d}.json", r); log(f"follow: cycle {n}", {s: r[s]["pass@K"] for s in pks}, f"{r['seconds']} s")
+        done_.update(c2["cycle"] for c2 in kept if c2["cycle"] <= n)
 
 def synth_baselines(lm, sets, h, store, pc=None, pp=None, dd=0):
     "The raw model on all of synth-eval and synth-far (greedy, 3 attempts): the baselines a night must raise"
@@ -461,6 +489,7 @@ def stream_b(lm, sets, koans):
     ok, n = cycles_up_to(1), 1
     while ok and n < A.cycles and left() > A.cycle_need:
         n += 1; ok = cycles_up_to(n)
+    (Path(A.out)/"cycles.end").write_text(str(n))   # the follower stops when it has caught up
     if A.stream == "B" and "seeds" in A.b_stages: seeds(lm, sets, h, store)   # whichever of A and B comes first takes a seed
 
 def oracle(sets, tasks):
@@ -493,6 +522,7 @@ def main():
     ap.add_argument("--exp-day-attempts", type=int, default=1, help="attempts in the experiment day (its failures are what the night learns)")
     ap.add_argument("--seed-sets", default="frozen30,dev", help="what the seeds of the headline arms are evaluated on")
     ap.add_argument("--workers", type=int, default=8, help="rustc workers per stream (four streams share the host's cores)")
+    ap.add_argument("--follow-sets", default="synth-dev,synth-far", help="what stage cycle-synth evaluates the base and each kept cycle on")
     ap.add_argument("--synth-batch", type=int, default=320, help="prompts per batch for synth-eval")
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)
@@ -504,7 +534,7 @@ def main():
     log({s: len(v) for s, v in sets.items()})
     if A.stream == "A": stream_a(lm, sets)
     elif A.stream == "B": stream_b(lm, sets, koans)
-    else: stream_x(lm, sets, koans, A.stages.split(","))
+    else: stream_x(lm, sets, koans, A.stages.split(","), eng=A.engine or "generate")   # base-model stages only: evaluate_safe falls back to generate
     log("stream done")
 
 if __name__ == "__main__": main()

@@ -42,7 +42,7 @@ def main():
         for name, csv in per_koan_tables(db).items(): add(f"runs/{db.stem}/{name}.csv", csv)
     def add_night(n: Path, to: str):
         "A night's summary, router, library metadata and basis spectra"
-        for f in ("night.json", "router.json"):
+        for f in ("night.json", "router.json", "router-unchecked.json"):
             if (n/f).exists(): tar.add(n/f, arcname=f"{to}/{f}")
         if (n/"library").exists():
             metas = {m.parent.name: json.loads(m.read_text()) for m in (n/"library").glob("*/meta.json")}

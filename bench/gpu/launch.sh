@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start the campaign's streams in the background (they outlive this call), one per GPU (two to four), then watch them.
 # Two GPUs: G0 (frozen30, the experiment night, every arm in one pass, seeds, Arrow), G1 (cycles, then a seed).
-# Four GPUs: A (frozen30, difficulty, seeds, synth-eval), B (cycles), E (experiment night, every arm in one pass, Arrow, seeds), S (synth-eval, seeds).
+# Four GPUs: G0 (difficulty, seeds, synth-eval), B (cycles), G2 (experiment night, every arm in one pass, Arrow, seeds), G3 (follows B: the base
+# and each newest kept cycle on the synthesized sets). One GPU: stream A.
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
 set -u; cd "$(dirname "$0")/../.."
 source /root/ship/env.sh
@@ -29,15 +30,13 @@ if [ ! -f $R/started ]; then
   if [ "$ngpu" -eq 2 ]; then   # two GPUs: G0 does the experiments, G1 the cycles; both then take what is left (stages are claimed)
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages frozen30,exp,arms,seeds,arrow,difficulty,synth-eval --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream G1 --stages cycles,seeds,difficulty,arrow,synth-eval --deadline "$deadline" "$@" > $R/G1.log 2>&1 < /dev/null &
+  elif [ "$ngpu" -ge 4 ]; then   # four: the cycles (gated on the short sets), a follower measuring each kept cycle on the synthesized sets, the experiments, the rest
+    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages difficulty,seeds,synth-eval --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream G2 --stages exp,arms,arrow,seeds --deadline "$deadline" "$@" > $R/G2.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream G3 --stages cycle-synth,seeds,synth-eval --deadline "$deadline" "$@" > $R/G3.log 2>&1 < /dev/null &
   else
-  CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $moreA "$@" > $R/A.log 2>&1 < /dev/null &
-  if [ "$ngpu" -ge 2 ]; then
-    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --gpu 0 --deadline "$deadline" $moreB "$@" > $R/B.log 2>&1 < /dev/null &
-  else echo "one GPU: only stream A"; fi
-  if [ "$ngpu" -ge 4 ]; then   # four GPUs: the experiment arms and the extra seeds get their own
-    CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream E --stages exp,arms,arrow,seeds --deadline "$deadline" "$@" > $R/E.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream S --stages synth-eval,seeds,arrow --deadline "$deadline" "$@" > $R/S.log 2>&1 < /dev/null &
-  fi
+    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $moreA "$@" > $R/A.log 2>&1 < /dev/null &
   fi
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv

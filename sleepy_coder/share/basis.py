@@ -53,8 +53,11 @@ def _stack(libs: list[Factors], m: str, side: str) -> Tensor:
 
 def _centred_svd(X: Tensor) -> tuple[Tensor, Tensor]:
     X = X - X.mean(1, keepdim=True)                      # (d, n): each row centred over the n columns
-    U, S, _ = torch.linalg.svd(X, full_matrices=False)   # U: (d, min(d, n)), S: (min(d, n),)
-    return U, S
+    # QR first, then the small factor's SVD on the CPU: cuSOLVER's SVD of a tall, rank-deficient X (centring
+    # removes a rank) failed to converge on a GPU; Householder QR does not iterate
+    Q, R = torch.linalg.qr(X)                            # (d, m), (m, n), m = min(d, n)
+    U, S, _ = torch.linalg.svd(R.cpu(), full_matrices=False)
+    return Q @ U.to(Q.device), S.to(Q.device)            # U: (d, m), S: (m,)
 
 def _choose_k(S: Tensor, k: int|float, shape: tuple[int, int]) -> int:
     "How many directions to keep: `k` (or the count explaining fraction `k` of the variance), capped at the rank"
