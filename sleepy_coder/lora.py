@@ -10,7 +10,7 @@ from pathlib import Path
 from .targets import Example, data_hash
 
 # %% auto 0
-__all__ = ['TrainConfig', 'encode', 'fit', 'LoraTrainConfig', 'train_lora', 'AdapterLibrary', 'arrow_model']
+__all__ = ['TrainConfig', 'encode', 'fit', 'LoraTrainConfig', 'train_lora', 'Diverged', 'AdapterLibrary', 'arrow_model']
 
 # %% ../nbs/61_lora.ipynb
 @dataclass(frozen=True)
@@ -60,6 +60,20 @@ def _training_args(warmup=0.0, **kw):
     return TrainingArguments(**{k: v for k, v in kw.items() if k in f})
 
 # %% ../nbs/61_lora.ipynb
+def _skip_nonfinite():
+    "A Trainer callback: before each optimizer step, drop the gradients if any is not finite (the step then changes nothing)"
+    import torch
+    from transformers import TrainerCallback
+    class SkipNonFinite(TrainerCallback):
+        skipped = 0
+        def on_pre_optimizer_step(self, args, state, control, model=None, **kw):
+            ps = [p for p in model.parameters() if p.grad is not None]
+            if ps and not all(bool(torch.isfinite(p.grad).all()) for p in ps):
+                for p in ps: p.grad = None   # torch's optimizers skip a parameter without a gradient
+                self.skipped += 1
+    return SkipNonFinite()
+
+# %% ../nbs/61_lora.ipynb
 def fit(model, tokenizer, examples: list[Example], cfg: TrainConfig = TrainConfig(), out_dir=None) -> dict:
     "Train `model`'s trainable parameters on `examples` (loss on the completion); metrics"
     import torch
@@ -77,13 +91,17 @@ def fit(model, tokenizer, examples: list[Example], cfg: TrainConfig = TrainConfi
                           remove_unused_columns=False, dataloader_num_workers=0, gradient_checkpointing=cfg.gradient_checkpointing)
     was_training = model.training
     t0 = time.time()
-    tr = Trainer(model=model, args=args, train_dataset=rows, data_collator=_Collate(tokenizer.pad_token_id or 0))
+    guard = _skip_nonfinite()
+    tr = Trainer(model=model, args=args, train_dataset=rows, data_collator=_Collate(tokenizer.pad_token_id or 0), callbacks=[guard])
     res = tr.train()
     model.train(was_training)
     shutil.rmtree(tmp, ignore_errors=True)
+    bad = [n for n, p in model.named_parameters() if p.requires_grad and not bool(torch.isfinite(p).all())]
+    if bad: raise ValueError(f"training diverged: non-finite weights in {len(bad)} tensors ({', '.join(bad[:2])}, ...)")
     losses = [h["loss"] for h in tr.state.log_history if "loss" in h]
     return dict(examples=len(rows), skipped_too_long=skipped, trainable_params=n_train, train_loss=res.training_loss,
-                loss_by_epoch=losses, seconds=round(time.time() - t0, 2), tokens=sum(len(r["input_ids"]) for r in rows))
+                loss_by_epoch=losses, seconds=round(time.time() - t0, 2), tokens=sum(len(r["input_ids"]) for r in rows),
+                skipped_nonfinite_steps=guard.skipped)
 
 # %% ../nbs/61_lora.ipynb
 @dataclass(frozen=True)
@@ -110,9 +128,16 @@ def train_lora(model, tokenizer, examples: list[Example], name: str, cfg: LoraTr
     else: model = get_peft_model(model, cfg.peft_config(), adapter_name=name)
     model.set_adapter(name)
     model.train()
-    metrics = fit(model, tokenizer, examples, cfg.train)
+    try: metrics = fit(model, tokenizer, examples, cfg.train)
+    except ValueError as e:   # diverged: the adapter goes, the peft model (and its other adapters) stays, for the caller's next task
+        model.delete_adapter(name); model.eval()
+        raise Diverged(f"LoRA {name}: {e}", model) from e
     model.eval()
     return model, metrics
+
+class Diverged(ValueError):
+    "Training ended with non-finite weights; `model` is the peft model without the failed adapter"
+    def __init__(self, msg, model): super().__init__(msg); self.model = model
 
 # %% ../nbs/61_lora.ipynb
 class AdapterLibrary:

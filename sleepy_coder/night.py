@@ -62,7 +62,11 @@ def _train_coefficients(share, tok, groups, cfg: NightConfig, log) -> dict:
         if t not in share.tasks: continue
         share.set_task(t)
         try: metrics[t] = fit(share, tok, exs, cfg.coef)
-        except ValueError as e: log(f"  coefficients of {t}: not trained ({e})"); continue
+        except ValueError as e:
+            if "diverged" in str(e):   # non-finite coefficients: the task goes (and its routes with it), the night goes on
+                share.set_task(None); share.remove_task(t); log(f"  coefficients of {t}: diverged, task removed ({e})")
+            else: log(f"  coefficients of {t}: not trained ({e})")
+            continue
         log(f"  coefficients of {t}: {len(exs)} examples, loss {metrics[t]['loss_by_epoch'][0]:.3f} -> {metrics[t]['loss_by_epoch'][-1]:.3f}")
     share.set_task(None)
     return metrics
@@ -79,7 +83,8 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
     jobs = list(groups.items()) + ([("__all__", [e for es in groups.values() for e in es])] if one_lora else [])
     for t, exs in shard(jobs, st):   # under torchrun, each process trains every world-th adapter on its own GPU
         try: pm, m = train_lora(pm, tok, exs, t, cfg.lora)
-        except ValueError as e:   # e.g. every example longer than max_len: the task is left out, and the night goes on
+        except ValueError as e:   # every example longer than max_len, or training diverged: the task is left out, and the night goes on
+            pm = getattr(e, "model", pm)   # a diverged adapter was removed from the peft model it had joined
             log(f"  LoRA {t}: not trained ({e})"); metrics.setdefault("skipped", {})[t] = str(e); continue
         metrics["lora"][t] = m
         lib.add(t, pm, exs, cfg.lora, m, base_sha256)
@@ -97,6 +102,7 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
     for t in trained: share.add_task(t, init=project(facs[t], basis), seed=cfg.seed, log=log)
     metrics["basis_seconds"] = round(time.time() - t0, 2)
     metrics["coefficients"] = _train_coefficients(share, tok, groups, cfg, log)
+    metrics["tasks"] = list(share.tasks)
     share.save(out/"share")
     share.unload()
     return metrics
@@ -115,7 +121,7 @@ def later_night(model, tok, groups, prev: Path, out: Path, cfg: NightConfig, log
         share.add_task(t, seed=cfg.seed, log=log)
     share.cfg = replace(share.cfg, phi=0)
     metrics["coefficients"] = _train_coefficients(share, tok, groups, cfg, log)
-    new = [t for t in groups if t not in old]
+    new = [t for t in groups if t not in old and t in share.tasks]
     if new:   # fold each new task (with its φ directions) into the basis, re-projecting every task without data
         basis = share.basis.to(share.device)   # where the tasks' coefficients live
         tasks = {t: share.coefficients(t) for t in share.tasks if t not in new}
@@ -126,6 +132,7 @@ def later_night(model, tok, groups, prev: Path, out: Path, cfg: NightConfig, log
             metrics["merged"][t] = basis.errors
         share = ShareModel(model, basis, replace(share.cfg, phi=0))
         for t, c in tasks.items(): share.add_task(t, init=c, p=c[next(iter(c))][0].shape[1], log=None)
+    metrics["tasks"] = list(share.tasks)
     share.save(out/"share")
     share.unload()
     return metrics
@@ -153,6 +160,7 @@ def sleep(model, tok, day_eps, koans: dict[str, Koan], out, cfg: NightConfig = N
     if not st.is_main_process: return dict(rank=st.process_index, metrics=metrics)   # the first process finishes the night
     old = CodeRouter.load(Path(prev)/"router.json").table if prev else {}
     router = router_from_groups(groups); router.table = {**old, **router.table}
+    router.table = {c: t for c, t in router.table.items() if t in metrics.get("tasks", [t])}   # never a route to a task that failed
     router.save(tmp/"router.json")
     summary = dict(config=asdict(cfg), prev=str(prev) if prev else None, tasks={t: len(e) for t, e in groups.items()},
                    sources=dict(__import__("collections").Counter(e.source for es in groups.values() for e in es)),
