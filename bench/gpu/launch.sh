@@ -25,6 +25,10 @@ mkdir -p $R /root/sc
 ngpu=$(nvidia-smi -L | wc -l)
 if [ ! -f $R/started ]; then
   date +%s > $R/started
+  # the streams run from a copy: the device tool re-copies the work tree at every call, and a process importing
+  # a module during that copy finds it missing (a restarted stream died that way)
+  rm -rf /root/campaign-tree && mkdir -p /root/campaign-tree && cp -r sleepy_coder bench data settings.ini setup.py /root/campaign-tree/
+  cd /root/campaign-tree; export PYTHONPATH=$PWD
   moreA=""; moreB=""
   [ "$ngpu" -lt 4 ] && moreA="--a-stages frozen30,difficulty,synth-eval" && moreB="--b-stages cycles"   # no experiment night without streams E and S
   if [ "$ngpu" -eq 2 ]; then   # two GPUs: G0 does the experiments, G1 the cycles; both then take what is left (stages are claimed)
