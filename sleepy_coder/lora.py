@@ -10,7 +10,7 @@ from pathlib import Path
 from .targets import Example, data_hash
 
 # %% auto 0
-__all__ = ['TrainConfig', 'encode', 'fit', 'LoraTrainConfig', 'train_lora', 'Diverged', 'AdapterLibrary', 'arrow_model']
+__all__ = ['TrainConfig', 'encode', 'Diverged', 'fit', 'LoraTrainConfig', 'train_lora', 'AdapterLibrary', 'arrow_model']
 
 # %% ../nbs/61_lora.ipynb
 @dataclass(frozen=True)
@@ -60,6 +60,10 @@ def _training_args(warmup=0.0, **kw):
     return TrainingArguments(**{k: v for k, v in kw.items() if k in f})
 
 # %% ../nbs/61_lora.ipynb
+class Diverged(ValueError):
+    "Training ended with non-finite weights; `model`, when `train_lora` raises it, is the peft model without the failed adapter"
+    def __init__(self, msg, model=None): super().__init__(msg); self.model = model
+
 def _skip_nonfinite():
     "A Trainer callback: before each optimizer step, drop the gradients if any is not finite (the step then changes nothing)"
     import torch
@@ -97,7 +101,7 @@ def fit(model, tokenizer, examples: list[Example], cfg: TrainConfig = TrainConfi
     model.train(was_training)
     shutil.rmtree(tmp, ignore_errors=True)
     bad = [n for n, p in model.named_parameters() if p.requires_grad and not bool(torch.isfinite(p).all())]
-    if bad: raise ValueError(f"training diverged: non-finite weights in {len(bad)} tensors ({', '.join(bad[:2])}, ...)")
+    if bad: raise Diverged(f"training diverged: non-finite weights in {len(bad)} tensors ({', '.join(bad[:2])}, ...)")
     losses = [h["loss"] for h in tr.state.log_history if "loss" in h]
     return dict(examples=len(rows), skipped_too_long=skipped, trainable_params=n_train, train_loss=res.training_loss,
                 loss_by_epoch=losses, seconds=round(time.time() - t0, 2), tokens=sum(len(r["input_ids"]) for r in rows),
@@ -129,15 +133,11 @@ def train_lora(model, tokenizer, examples: list[Example], name: str, cfg: LoraTr
     model.set_adapter(name)
     model.train()
     try: metrics = fit(model, tokenizer, examples, cfg.train)
-    except ValueError as e:   # diverged: the adapter goes, the peft model (and its other adapters) stays, for the caller's next task
+    except Diverged as e:   # the adapter goes, the peft model (and its other adapters) stays, for the caller's next task
         model.delete_adapter(name); model.eval()
         raise Diverged(f"LoRA {name}: {e}", model) from e
     model.eval()
     return model, metrics
-
-class Diverged(ValueError):
-    "Training ended with non-finite weights; `model` is the peft model without the failed adapter"
-    def __init__(self, msg, model): super().__init__(msg); self.model = model
 
 # %% ../nbs/61_lora.ipynb
 class AdapterLibrary:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from .koans import Koan
 from .targets import Example, examples_from_episodes, self_verified, group, data_hash
-from .lora import LoraTrainConfig, TrainConfig, AdapterLibrary, train_lora, fit
+from .lora import LoraTrainConfig, TrainConfig, AdapterLibrary, Diverged, train_lora, fit
 from .router import CodeRouter, router_from_groups
 from .share.config import ShareConfig
 
@@ -62,11 +62,9 @@ def _train_coefficients(share, tok, groups, cfg: NightConfig, log) -> dict:
         if t not in share.tasks: continue
         share.set_task(t)
         try: metrics[t] = fit(share, tok, exs, cfg.coef)
-        except ValueError as e:
-            if "diverged" in str(e):   # non-finite coefficients: the task goes (and its routes with it), the night goes on
-                share.set_task(None); share.remove_task(t); log(f"  coefficients of {t}: diverged, task removed ({e})")
-            else: log(f"  coefficients of {t}: not trained ({e})")
-            continue
+        except Diverged as e:   # non-finite coefficients: the task goes (and its routes with it), the night goes on
+            share.set_task(None); share.remove_task(t); log(f"  coefficients of {t}: diverged, task removed ({e})"); continue
+        except ValueError as e: log(f"  coefficients of {t}: not trained ({e})"); continue
         log(f"  coefficients of {t}: {len(exs)} examples, loss {metrics[t]['loss_by_epoch'][0]:.3f} -> {metrics[t]['loss_by_epoch'][-1]:.3f}")
     share.set_task(None)
     return metrics
@@ -84,7 +82,7 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
     for t, exs in shard(jobs, st):   # under torchrun, each process trains every world-th adapter on its own GPU
         try: pm, m = train_lora(pm, tok, exs, t, cfg.lora)
         except ValueError as e:   # every example longer than max_len, or training diverged: the task is left out, and the night goes on
-            pm = getattr(e, "model", pm)   # a diverged adapter was removed from the peft model it had joined
+            if isinstance(e, Diverged): pm = e.model   # the diverged adapter was removed from the peft model it had joined
             log(f"  LoRA {t}: not trained ({e})"); metrics.setdefault("skipped", {})[t] = str(e); continue
         metrics["lora"][t] = m
         lib.add(t, pm, exs, cfg.lora, m, base_sha256)
@@ -160,7 +158,7 @@ def sleep(model, tok, day_eps, koans: dict[str, Koan], out, cfg: NightConfig = N
     if not st.is_main_process: return dict(rank=st.process_index, metrics=metrics)   # the first process finishes the night
     old = CodeRouter.load(Path(prev)/"router.json").table if prev else {}
     router = router_from_groups(groups); router.table = {**old, **router.table}
-    router.table = {c: t for c, t in router.table.items() if t in metrics.get("tasks", [t])}   # never a route to a task that failed
+    router.table = {c: t for c, t in router.table.items() if t in metrics["tasks"]}   # never a route to a task that failed
     router.save(tmp/"router.json")
     summary = dict(config=asdict(cfg), prev=str(prev) if prev else None, tasks={t: len(e) for t, e in groups.items()},
                    sources=dict(__import__("collections").Counter(e.source for es in groups.values() for e in es)),

@@ -260,12 +260,11 @@ def cycle_synth(lm, sets, h, store):
     """Follow stream B's cycles from another GPU: the base (cycle 0), then the newest kept cycle each time one appears,
     on --follow-sets (the synthesized programs' replies are ~10x longer than a hand-written koan's, too slow for a
     cycle to evaluate itself). Not part of B's gate, which then counts `dev` alone."""
-    from sleepy_coder.cycle import cycles, fixed_subset, _policy, _evaluate_sets
+    from sleepy_coder.cycle import cycles, _policy, _evaluate_sets
     from dataclasses import replace
     home = Path(A.home)/"campaign"
-    lim = {"synth-dev": A.synth_dev_limit, "synth-far": A.synth_far_limit}
-    cfg = replace(cycle_config(), eval_sets=tuple(A.follow_sets.split(",")), eval_limit={s: lim.get(s) for s in A.follow_sets.split(",")})
-    cfg = replace(cfg, gen=replace(cfg.gen, batch_size=A.synth_batch))
+    cfg = cycle_config()   # its eval_limit holds --synth-dev-limit and --synth-far-limit
+    cfg = replace(cfg, eval_sets=tuple(A.follow_sets.split(",")), gen=replace(cfg.gen, batch_size=A.synth_batch))
     done_ = {int(p.stem.split("-")[-1]) for p in Path(A.out).glob("follow-*.json")}
     while left() > 240:
         recs = cycles(home); kept = [c for c in recs if c["kept"]]
@@ -509,7 +508,7 @@ def main():
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
     ap.add_argument("--max-new-tokens", type=int, default=2048); ap.add_argument("--day-limit", type=int, default=None)
     ap.add_argument("--day-sets", default="train,synth-train", help="the sets a day draws its sample from")
-    ap.add_argument("--engine", default=None, help="generation engine for stream A; given, the engine benchmark is skipped")
+    ap.add_argument("--engine", default=None, help="generation engine for the base model's stages (evaluate_safe falls back to generate); given, stream A skips the engine benchmark")
     ap.add_argument("--batch-size", type=int, default=None, help="prompts per batch for single-candidate generation (default: each stage's own)")
     ap.add_argument("--eval-sets", default="frozen30,dev,synth-dev,synth-far", help="what each cycle evaluates (the gate: dev and synth-dev among them)")
     ap.add_argument("--exp-sets", default="frozen30,dev,synth-dev,synth-far", help="what the experiment arms and seeds are evaluated on")

@@ -53,8 +53,7 @@ def _stack(libs: list[Factors], m: str, side: str) -> Tensor:
 
 def _centred_svd(X: Tensor) -> tuple[Tensor, Tensor]:
     X = X - X.mean(1, keepdim=True)                      # (d, n): each row centred over the n columns
-    # QR first, then the small factor's SVD on the CPU: cuSOLVER's SVD of a tall, rank-deficient X (centring
-    # removes a rank) failed to converge on a GPU; Householder QR does not iterate
+    # QR first, then only the small m×n factor's SVD, on the CPU: X is tall (d up to 8,960 rows, n = tasks·r columns)
     Q, R = torch.linalg.qr(X)                            # (d, m), (m, n), m = min(d, n)
     U, S, _ = torch.linalg.svd(R.cpu(), full_matrices=False)
     return Q @ U.to(Q.device), S.to(Q.device)            # U: (d, m), S: (m,)
