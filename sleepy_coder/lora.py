@@ -60,6 +60,12 @@ def _training_args(warmup=0.0, **kw):
     return TrainingArguments(**{k: v for k, v in kw.items() if k in f})
 
 # %% ../nbs/61_lora.ipynb
+def _no_cudnn_attention():
+    "A context in which scaled_dot_product_attention may use every backend but cuDNN's (its backward returns NaN for some masked lengths)"
+    from torch.nn.attention import sdpa_kernel, SDPBackend
+    return sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH])
+
+# %% ../nbs/61_lora.ipynb
 class Diverged(ValueError):
     "Training ended with non-finite weights; `model`, when `train_lora` raises it, is the peft model without the failed adapter"
     def __init__(self, msg, model=None): super().__init__(msg); self.model = model
@@ -97,7 +103,7 @@ def fit(model, tokenizer, examples: list[Example], cfg: TrainConfig = TrainConfi
     t0 = time.time()
     guard = _skip_nonfinite()
     tr = Trainer(model=model, args=args, train_dataset=rows, data_collator=_Collate(tokenizer.pad_token_id or 0), callbacks=[guard])
-    res = tr.train()
+    with _no_cudnn_attention(): res = tr.train()
     model.train(was_training)
     shutil.rmtree(tmp, ignore_errors=True)
     bad = [n for n, p in model.named_parameters() if p.requires_grad and not bool(torch.isfinite(p).all())]
