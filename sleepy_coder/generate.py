@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_generate.ipynb 2
 from __future__ import annotations
-import time
+import time, warnings
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 from .prompt import FENCE
@@ -76,13 +76,22 @@ def _decode(tokenizer, prompt, ids, n_in, secs) -> Generation:
     text = tokenizer.decode(ids, skip_special_tokens=True)
     return Generation((FENCE if prompt.endswith(FENCE) else "") + text, n_in, len(ids), secs)
 
-def _adapter_context(model, rows: list[str|None]|None):
-    "How a batch's per-row adapters reach the model: peft's mixed batches, or a model's own `routes`"
+def _adapter_context(model, rows: list[str|None]|None, per_row: bool = False):
+    "How a batch's per-row adapters reach the model: peft's mixed batches, or a model's own `routes` (`per_row`: for a compiled step)"
     import contextlib
-    if rows is None or all(r is None for r in rows): return contextlib.nullcontext(), {}
-    if hasattr(model, "routes"): return model.routes(rows), {}
-    if hasattr(model, "peft_config"): return contextlib.nullcontext(), dict(adapter_names=[r or "__base__" for r in rows])
+    if rows is None: return contextlib.nullcontext(), {}   # no routing asked: the model as it is
+    if hasattr(model, "routes"): return model.routes(rows, per_row=per_row), {}
+    if hasattr(model, "peft_config"):
+        if all(r is None for r in rows): return model.disable_adapter(), {}   # the base model, whatever adapter is active
+        return contextlib.nullcontext(), dict(adapter_names=[r or "__base__" for r in rows])
+    if all(r is None for r in rows): return contextlib.nullcontext(), {}
     raise ValueError("adapters were given, but the model has neither peft adapters nor routes")
+
+def _compiled_step_limits():
+    "Room for the graphs a campaign compiles: each new Share model (a cycle, a route check) is new modules, so a new graph"
+    import torch._dynamo.config as dc
+    for k in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit", "accumulated_cache_size_limit"):
+        if hasattr(dc, k): setattr(dc, k, max(getattr(dc, k), 256 if k.startswith("acc") else 64))
 
 # %% ../nbs/31_generate.ipynb
 def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static: bool) -> list[list[Generation]]:
@@ -96,6 +105,8 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
     else: key = lambda i: (not prompts[i].endswith(FENCE), len(prompts[i]), ad(i))   # a batch's step count is its longest reply's: long rows together
     order = sorted(range(len(prompts)), key=key)       # similar lengths (and, for peft, the same adapter; the same stops) batch together
     per = cfg.n if cfg.do_sample else 1
+    if static and adapters and any(adapters) and not hasattr(model, "routes"): static = False   # peft's per-row adapters loop over names in Python: each mix would compile anew
+    if static: _compiled_step_limits()
     for s in range(0, len(order), cfg.batch_size):
         idx = order[s:s + cfg.batch_size]
         rows = [prompts[i] for i in idx]
@@ -110,10 +121,16 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
         if static and T + cfg.max_new_tokens <= cfg.max_cache_len:   # a batch too long for the one cache shape runs dynamic
             kw.update(cache_implementation="static", max_cache_len=cfg.max_cache_len)
         row_adapters = [adapters[i] for i in idx for _ in range(per)] + [None] * ((len(rows) - len(idx)) * per) if adapters else None
-        ctx, extra = _adapter_context(model, row_adapters)
-        torch.manual_seed(cfg.seed + s)
+        def run(kw):
+            ctx, extra = _adapter_context(model, row_adapters, per_row="cache_implementation" in kw)
+            torch.manual_seed(cfg.seed + s)
+            with torch.no_grad(), ctx: return model.generate(**enc, **kw, **extra)
         t0 = time.perf_counter()
-        with torch.no_grad(), ctx: seqs = model.generate(**enc, **kw, **extra)
+        try: seqs = run(kw)
+        except Exception as e:   # the compiled step failed (a backend, a model it can't trace): this batch decodes with the dynamic cache
+            if "cache_implementation" not in kw or isinstance(e, ValueError): raise
+            warnings.warn(f"static cache failed ({type(e).__name__}: {str(e)[:200]}); this batch runs with the dynamic cache")
+            kw = {k: v for k, v in kw.items() if k not in ("cache_implementation", "max_cache_len")}; seqs = run(kw)
         secs = (time.perf_counter() - t0) / (len(idx) * per)
         for j in range(len(idx) * per):
             i = idx[j // per]

@@ -268,7 +268,8 @@ def lora_factors(peft_model: nn.Module, adapter_name: str = "default") -> Factor
 # %% ../../nbs/73_share.model.ipynb
 @patch
 @contextlib.contextmanager
-def routes(self: ShareModel, names: list[str|None]):
+def routes(self: ShareModel, names: list[str|None],
+           per_row: bool = False):   # route every batch that names a task row by row, even one task alone (one compiled graph for all)
     "Inside the block, batch row i uses task `names[i]` (None or `BASE`: the base model)"
     if any(l.merged for l in self._layers.values()): raise RuntimeError("a task is merged into the weights: route outside `merged`")
     names = [None if n in (None, BASE) else n for n in names]
@@ -276,7 +277,8 @@ def routes(self: ShareModel, names: list[str|None]):
     layers = list(self._layers.values())
     prev = [l.active for l in layers]
     try:
-        if len(set(names)) == 1:
+        phi = any(n in next(iter(self._layers.values())).share_phi_B for n in set(names) - {None})
+        if len(set(names)) == 1 and (names[0] is None or not per_row or phi):
             for l in layers: l.active = names[0]
         else:
             idx = torch.tensor([ShareLinear.NO_ROUTE if n is None else self.tasks.index(n) for n in names], device=self.device)
