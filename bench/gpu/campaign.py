@@ -240,8 +240,20 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
                             HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine=eng, batch_size=A.synth_batch, max_cache_len=6144)), h, store, 3)
         r = score(pks(ids)["base-synth-eval-chosen"]); log("synth-eval with the chosen default:", r); return r
 
+    @stage("synth-eval-raw", 400)
+    def synth_eval_raw():
+        "The raw model on all of synth-eval, greedy, 3 attempts, with the cycles' settings (the default prompt, no rustc pre-pass, no resampling)"
+        from dataclasses import replace
+        cfg = cycle_config()
+        ids = evaluate_safe(sets["synth-eval"], [Arm("base-synth-eval-raw", cfg.prompt)],
+                            HFPolicy.from_loaded(lm, replace(G(max_new_tokens=2048, engine=eng, max_cache_len=6144), batch_size=A.synth_batch)), h, store, 3)
+        pk = pks(ids)["base-synth-eval-raw"]
+        r = score(pk); r["per_koan"] = {k: bool(v) for k, v in pk["pass@K"].items()}
+        log("synth-eval, raw:", {k: v for k, v in r.items() if k != "per_koan"}); return r
+
     for st in stages:
         if st == "frozen30": frozen30_chosen()
+        elif st == "synth-eval-raw": synth_eval_raw()
         elif st == "difficulty": difficulty()
         elif st == "synth-eval": synth_eval_chosen()
         elif st == "seeds": seeds(lm, sets, h, store)
@@ -264,7 +276,8 @@ def cycle_synth(lm, sets, h, store):
     from dataclasses import replace
     home = Path(A.home)/"campaign"
     cfg = cycle_config()   # its eval_limit holds --synth-dev-limit and --synth-far-limit
-    cfg = replace(cfg, eval_sets=tuple(A.follow_sets.split(",")), gen=replace(cfg.gen, batch_size=A.synth_batch))
+    cfg = replace(cfg, eval_sets=tuple(A.follow_sets.split(",")),
+                  gen=replace(cfg.gen, batch_size=A.follow_batch, engine=A.follow_engine, max_cache_len=6144))   # static: a routed Share model compiles once per followed cycle
     done_ = {int(p.stem.split("-")[-1]) for p in Path(A.out).glob("follow-*.json")}
     while left() > 240:
         recs = cycles(home); kept = [c for c in recs if c["kept"]]
@@ -275,7 +288,12 @@ def cycle_synth(lm, sets, h, store):
         else: time.sleep(15); continue
         n = c["cycle"]; t0 = time.time(); log(f"follow: cycle {n} on {cfg.eval_sets}")
         pol, router, undo = _policy(lm.model, lm.tokenizer, cfg, Path(c["night"]) if c.get("night") else None, f"cycle {n}")
-        try: pks = _evaluate_sets(pol, router, sets, cfg, h, store, n, False)
+        try:
+            try: pks = _evaluate_sets(pol, router, sets, cfg, h, store, n, False)
+            except Exception as e:
+                if cfg.gen.engine == "generate": raise
+                log(f"follow: engine {cfg.gen.engine} failed ({type(e).__name__}: {str(e)[:200]}); resuming with generate"); traceback.print_exc()
+                pks = _evaluate_sets(pol.with_cfg(engine="generate"), router, sets, cfg, h, store, n, False)
         finally: undo()
         r = dict(cycle=n, seconds=round(time.time() - t0, 1), **{s: score(p) for s, p in pks.items()},
                  per_koan={s: {k: bool(v) for k, v in p["pass@K"].items()} for s, p in pks.items()})
@@ -523,6 +541,8 @@ def main():
     ap.add_argument("--workers", type=int, default=8, help="rustc workers per stream (four streams share the host's cores)")
     ap.add_argument("--follow-sets", default="synth-dev,synth-far", help="what stage cycle-synth evaluates the base and each kept cycle on")
     ap.add_argument("--synth-batch", type=int, default=320, help="prompts per batch for synth-eval")
+    ap.add_argument("--follow-engine", default="static", help="engine of stage cycle-synth (falls back to generate on an error)")
+    ap.add_argument("--follow-batch", type=int, default=32, help="prompts per batch in stage cycle-synth (the static engine pads every batch to it)")
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", str(A.gpu))   # launch.sh sets it per stream

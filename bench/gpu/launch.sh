@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start the campaign's streams in the background (they outlive this call), one per GPU (two to four), then watch them.
-# Two GPUs: G0 (frozen30, the experiment night, every arm in one pass, seeds, Arrow), G1 (cycles, then a seed).
+# Two GPUs: G0 (the raw model on synth-eval, then following the cycles on synth-dev and synth-far), B (the cycles).
 # Four GPUs: G0 (difficulty, seeds, synth-eval), B (cycles), G2 (experiment night, every arm in one pass, Arrow, seeds), G3 (follows B: the base
 # and each newest kept cycle on the synthesized sets). One GPU: stream A.
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
@@ -31,9 +31,9 @@ if [ ! -f $R/started ]; then
   cd /root/campaign-tree; export PYTHONPATH=$PWD
   moreA=""; moreB=""
   [ "$ngpu" -lt 4 ] && moreA="--a-stages frozen30,difficulty,synth-eval" && moreB="--b-stages cycles"   # no experiment night without streams E and S
-  if [ "$ngpu" -eq 2 ]; then   # two GPUs: G0 does the experiments, G1 the cycles; both then take what is left (stages are claimed)
-    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages frozen30,exp,arms,seeds,arrow,difficulty,synth-eval --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream G1 --stages cycles,seeds,difficulty,arrow,synth-eval --deadline "$deadline" "$@" > $R/G1.log 2>&1 < /dev/null &
+  if [ "$ngpu" -eq 2 ]; then   # two GPUs: G0 the raw model on synth-eval, then follows the cycles on the synthesized sets; G1 (stream B) the cycles
+    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-synth-eval-raw,cycle-synth} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
   elif [ "$ngpu" -ge 4 ]; then   # four: the cycles (gated on the short sets), a follower measuring each kept cycle on the synthesized sets, the experiments, the rest
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages difficulty,seeds,synth-eval --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
