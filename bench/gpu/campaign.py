@@ -246,7 +246,7 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
         from dataclasses import replace
         cfg = cycle_config()
         ids = evaluate_safe(sets["synth-eval"], [Arm("base-synth-eval-raw", cfg.prompt)],
-                            HFPolicy.from_loaded(lm, replace(G(max_new_tokens=2048, engine=eng, max_cache_len=6144), batch_size=A.synth_batch)), h, store, 3)
+                            HFPolicy.from_loaded(lm, replace(G(max_new_tokens=2048, engine=A.synth_engine, max_cache_len=6144), batch_size=A.synth_batch)), h, store, 3)
         pk = pks(ids)["base-synth-eval-raw"]
         r = score(pk); r["per_koan"] = {k: bool(v) for k, v in pk["pass@K"].items()}
         log("synth-eval, raw:", {k: v for k, v in r.items() if k != "per_koan"}); return r
@@ -384,8 +384,7 @@ class Prefixed:
 def all_arms(lm, sets, koans, cfg, h, store):
     """Every arm of the experiment night in one pass: the LoRA library, its merges and every Share task (exported as a
     rank-p LoRA, which a test shows gives the Share model's logits) as adapters of one peft model, each batch row routed
-    to its own adapter (peft's mixed-adapter batches), rows grouped by length so the long synthesized programs of every
-    arm share one batch"""
+    to its own adapter (peft's mixed-adapter batches), rows grouped by adapter so a batch holds one or two adapters"""
     from dataclasses import replace
     from peft import set_peft_model_state_dict
     from sleepy_coder.generate import HFPolicy
@@ -430,7 +429,9 @@ def all_arms(lm, sets, koans, cfg, h, store):
                     ("Share routed", Prefixed(router, "sh_", "share-code")), ("random basis, routed", Prefixed(router, "rb_", "random-basis-code"))]
             if multi: arms += [("Share averaged", ConstantRouter("sh___avg__")), ("Share oracle-routed", Prefixed(oracle(sets, tasks), "sh_", "share-oracle"))]
             if len(ltasks) > 1: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
-            pol = HFPolicy(pm, lm.tokenizer, replace(cfg.gen, group="length", batch_size=A.synth_batch), "mixed")
+            # one adapter per batch (rows sorted by adapter first): peft's mixed batches loop over the adapters of a batch in every
+            # layer, and 8 in one batch cost 9x the base model's decoding step (fourth campaign)
+            pol = HFPolicy(pm, lm.tokenizer, replace(cfg.gen, group="adapter", batch_size=A.batch_size or 128), "mixed")
             r = run_arms(pol, arms, exp_sets(sets, cfg), cfg, h, store, "all arms:")
         finally: pm.unload()
         r["info"] = dict(info, lora_per_task=lib.meta("__all__")["metrics"]["trainable_params"], lora_tasks=ltasks)
@@ -541,7 +542,9 @@ def main():
     ap.add_argument("--workers", type=int, default=8, help="rustc workers per stream (four streams share the host's cores)")
     ap.add_argument("--follow-sets", default="synth-dev,synth-far", help="what stage cycle-synth evaluates the base and each kept cycle on")
     ap.add_argument("--synth-batch", type=int, default=320, help="prompts per batch for synth-eval")
-    ap.add_argument("--follow-engine", default="static", help="engine of stage cycle-synth (falls back to generate on an error)")
+    ap.add_argument("--synth-engine", default="generate", help="engine of stage synth-eval-raw: the static cache reads its whole length at every step, "
+                    "so with the 6,144 positions long programs need it cost ~100 ms a step at 150 rows (fifth campaign), more than the dynamic cache's ~65 ms at any batch")
+    ap.add_argument("--follow-engine", default="generate", help="engine of stage cycle-synth (falls back to generate on an error)")
     ap.add_argument("--follow-batch", type=int, default=32, help="prompts per batch in stage cycle-synth (the static engine pads every batch to it)")
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)

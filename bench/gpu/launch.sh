@@ -51,7 +51,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
   # A stream that has not loaded the model 5 minutes after the start is stuck (a campaign once waited 9 minutes
   # for a conversion no stream ran): return now, so the call shows it while there is device time to fix it.
   if [ $(( $(date +%s) - $(cat $R/started) )) -gt 300 ] && [ -z "${SLEEPY_NO_STUCK_CHECK:-}" ]; then
-    stuck=""; for f in $R/*.log; do grep -q "\] device:" "$f" || stuck="$stuck $(basename $f)"; done
+    stuck=""; for f in $R/G*.log $R/A.log $R/B.log; do [ -f "$f" ] || continue; grep -q "\] device:" "$f" || stuck="$stuck $(basename $f)"; done   # the streams' logs only
     if [ -n "$stuck" ]; then echo "STUCK? no model loaded after 300 s in:$stuck"; for f in $R/*.log; do echo "== $f"; tail -c 600 "$f"; echo; done; break; fi
   fi
 done
