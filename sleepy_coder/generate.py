@@ -107,8 +107,10 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
     per = cfg.n if cfg.do_sample else 1
     if static and adapters and any(adapters) and not hasattr(model, "routes"): static = False   # peft's per-row adapters loop over names in Python: each mix would compile anew
     if static: _compiled_step_limits()
-    for s in range(0, len(order), cfg.batch_size):
-        idx = order[s:s + cfg.batch_size]
+    oom = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+    todo = [(s, order[s:s + cfg.batch_size]) for s in range(0, len(order), cfg.batch_size)]
+    while todo:
+        s, idx = todo.pop(0)
         rows = [prompts[i] for i in idx]
         if static: rows += [rows[-1]] * (cfg.batch_size - len(rows))   # one batch shape: one compiled graph
         enc = tokenizer(rows, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False,
@@ -126,11 +128,18 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
             torch.manual_seed(cfg.seed + s)
             with torch.no_grad(), ctx: return model.generate(**enc, **kw, **extra)
         t0 = time.perf_counter()
-        try: seqs = run(kw)
-        except Exception as e:   # the compiled step failed (a backend, a model it can't trace): this batch decodes with the dynamic cache
-            if "cache_implementation" not in kw or isinstance(e, ValueError): raise
-            warnings.warn(f"static cache failed ({type(e).__name__}: {str(e)[:200]}); this batch runs with the dynamic cache")
-            kw = {k: v for k, v in kw.items() if k not in ("cache_implementation", "max_cache_len")}; seqs = run(kw)
+        try:
+            try: seqs = run(kw)
+            except Exception as e:   # the compiled step failed (a backend, a model it can't trace): this batch decodes with the dynamic cache
+                if "cache_implementation" not in kw or isinstance(e, ValueError): raise
+                warnings.warn(f"static cache failed ({type(e).__name__}: {str(e)[:200]}); this batch runs with the dynamic cache")
+                kw = {k: v for k, v in kw.items() if k not in ("cache_implementation", "max_cache_len")}; seqs = run(kw)
+        except oom:   # too many rows for the GPU's memory (long programs: the KV cache grows with rows x length): halve the batch
+            if static or len(idx) == 1: raise
+            del enc
+            if torch.cuda.is_available(): torch.cuda.empty_cache()
+            warnings.warn(f"out of memory with {len(idx)} rows of up to {T} prompt tokens; the batch runs in two halves")
+            h = len(idx) // 2; todo[:0] = [(s, idx[:h]), (s + h, idx[h:])]; continue
         secs = (time.perf_counter() - t0) / (len(idx) * per)
         for j in range(len(idx) * per):
             i = idx[j // per]

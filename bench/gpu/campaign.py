@@ -277,7 +277,7 @@ def cycle_synth(lm, sets, h, store):
     home = Path(A.home)/"campaign"
     cfg = cycle_config()   # its eval_limit holds --synth-dev-limit and --synth-far-limit
     cfg = replace(cfg, eval_sets=tuple(A.follow_sets.split(",")),
-                  gen=replace(cfg.gen, batch_size=A.follow_batch, engine=A.follow_engine, max_cache_len=6144))   # static: a routed Share model compiles once per followed cycle
+                  gen=replace(cfg.gen, batch_size=A.follow_batch, engine=A.follow_engine, max_cache_len=6144, max_new_tokens=min(2048, A.max_new_tokens)))   # static: a routed Share model compiles once per followed cycle
     done_ = {int(p.stem.split("-")[-1]) for p in Path(A.out).glob("follow-*.json")}
     while left() > 240:
         recs = cycles(home); kept = [c for c in recs if c["kept"]]
@@ -479,7 +479,7 @@ def cycle_config():
     night = NightConfig(self_verify=A.self_verify, lora=LoraTrainConfig(train=TrainConfig(batch_size=4, grad_accum=2)),
                         coef=TrainConfig(epochs=3, lr=5e-3, batch_size=4, grad_accum=2))
     return CycleConfig(day_size=A.day_size, day_sets=tuple(A.day_sets.split(",")), eval_limit=limits, eval_sets=ev,
-                       gate_sets=tuple(s for s in ("dev", "synth-dev") if s in ev), gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
+                       gate_sets=tuple(s for s in ("dev", "synth-dev") if s in ev), gen=G(max_new_tokens=A.cycle_max_new_tokens or A.max_new_tokens, batch_size=128, engine="generate"),
                        night=night, seed=0)
 
 # ---------------- stream B ----------------
@@ -525,7 +525,9 @@ def main():
     ap.add_argument("--synth-dev-limit", type=int, default=80); ap.add_argument("--synth-far-limit", type=int, default=50)
     ap.add_argument("--cycle-need", type=float, default=200)
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
-    ap.add_argument("--max-new-tokens", type=int, default=2048); ap.add_argument("--day-limit", type=int, default=None)
+    ap.add_argument("--max-new-tokens", type=int, default=2048)
+    ap.add_argument("--cycle-max-new-tokens", type=int, default=None, help="the cycles' reply limit (default --max-new-tokens): a hand-written koan's fix needs far fewer than a synthesized program's, "
+                    "and one runaway reply holds its whole batch for that many steps"); ap.add_argument("--day-limit", type=int, default=None)
     ap.add_argument("--day-sets", default="train,synth-train", help="the sets a day draws its sample from")
     ap.add_argument("--engine", default=None, help="generation engine for the base model's stages (evaluate_safe falls back to generate); given, stream A skips the engine benchmark")
     ap.add_argument("--batch-size", type=int, default=None, help="prompts per batch for single-candidate generation (default: each stage's own)")
