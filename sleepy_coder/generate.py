@@ -122,20 +122,21 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
         else: kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         if static and T + cfg.max_new_tokens <= cfg.max_cache_len:   # a batch too long for the one cache shape runs dynamic
             kw.update(cache_implementation="static", max_cache_len=cfg.max_cache_len)
-        row_adapters = [adapters[i] for i in idx for _ in range(per)] + [None] * ((len(rows) - len(idx)) * per) if adapters else None
+        row_adapters = [adapters[i] for i in idx for _ in range(per)] + [adapters[idx[-1]]] * ((len(rows) - len(idx)) * per) if adapters else None   # padding rows copy the last row, its adapter too
         def run(kw):
             ctx, extra = _adapter_context(model, row_adapters, per_row="cache_implementation" in kw)
             torch.manual_seed(cfg.seed + s)
             with torch.no_grad(), ctx: return model.generate(**enc, **kw, **extra)
-        t0 = time.perf_counter()
-        try:
-            try: seqs = run(kw)
-            except Exception as e:   # the compiled step failed (a backend, a model it can't trace): this batch decodes with the dynamic cache
-                if "cache_implementation" not in kw or isinstance(e, ValueError): raise
-                warnings.warn(f"static cache failed ({type(e).__name__}: {str(e)[:200]}); this batch runs with the dynamic cache")
-                kw = {k: v for k, v in kw.items() if k not in ("cache_implementation", "max_cache_len")}; seqs = run(kw)
-        except oom:   # too many rows for the GPU's memory (long programs: the KV cache grows with rows x length): halve the batch
+        t0 = time.perf_counter(); seqs = None
+        try: seqs = run(kw)
+        except oom:   # too many rows for the GPU's memory (long programs: the KV cache grows with rows x length): halve the batch, below
             if static or len(idx) == 1: raise
+        except Exception as e:   # the compiled step failed (a backend, a model it can't trace): dynamic cache from here on
+            if "cache_implementation" not in kw or isinstance(e, ValueError): raise
+            warnings.warn(f"static cache failed ({type(e).__name__}: {str(e)[:200]}); this batch and the rest of the call run with the dynamic cache")
+            static = False; kw = {k: v for k, v in kw.items() if k not in ("cache_implementation", "max_cache_len")}
+            t0 = time.perf_counter(); seqs = run(kw)
+        if seqs is None:   # out of memory: the failed attempt's tensors are gone once its exception is, so the cache can be emptied now
             del enc
             if torch.cuda.is_available(): torch.cuda.empty_cache()
             warnings.warn(f"out of memory with {len(idx)} rows of up to {T} prompt tokens; the batch runs in two halves")
@@ -151,6 +152,28 @@ def _generate_cb(model, tokenizer, prompts, cfg: GenConfig, adapters) -> list[li
     import torch
     from transformers import GenerationConfig
     if adapters and len(set(adapters)) > 1: raise ValueError("the cb engine serves one adapter per call; route with the generate engine")
+    with _one_adapter(model, adapters[0] if adapters else ...): return _generate_cb_one(model, tokenizer, prompts, cfg)
+
+def _one_adapter(model, name):
+    "The whole call on one adapter (`...`: the model as it is; None: the base model): Share's `routes`, or peft's adapter switched on and back"
+    import contextlib
+    if name is ...: return contextlib.nullcontext()
+    if hasattr(model, "routes"): return model.routes([name])
+    if not hasattr(model, "peft_config"):
+        if name is None: return contextlib.nullcontext()
+        raise ValueError(f"adapter {name!r} was given, but the model has neither peft adapters nor routes")
+    if name is None: return model.disable_adapter()
+    @contextlib.contextmanager
+    def switched():
+        prev = model.active_adapter
+        model.set_adapter(name)
+        try: yield
+        finally: model.set_adapter(prev)
+    return switched()
+
+def _generate_cb_one(model, tokenizer, prompts, cfg: GenConfig) -> list[list[Generation]]:
+    import torch
+    from transformers import GenerationConfig
     stops = stop_token_ids(tokenizer, all(p.endswith(FENCE) for p in prompts)); rs = [set(reply_stops(tokenizer, p)) for p in prompts]
     ids = tokenizer(prompts, add_special_tokens=False)["input_ids"]
     reqs = [x for x in ids for _ in range(cfg.n)]             # one request per candidate: each samples on its own

@@ -4,7 +4,7 @@
 
 # %% ../nbs/61_lora.ipynb 2
 from __future__ import annotations
-import json, os, shutil, time
+import contextlib, json, os, shutil, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from .targets import Example, data_hash
@@ -60,10 +60,14 @@ def _training_args(warmup=0.0, **kw):
     return TrainingArguments(**{k: v for k, v in kw.items() if k in f})
 
 # %% ../nbs/61_lora.ipynb
+@contextlib.contextmanager
 def _no_cudnn_attention():
-    "A context in which scaled_dot_product_attention may use every backend but cuDNN's (its backward returns NaN for some masked lengths)"
-    from torch.nn.attention import sdpa_kernel, SDPBackend
-    return sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH])
+    "Inside the block, scaled_dot_product_attention never picks cuDNN's backend (its backward returns NaN for some masked lengths); the other backends stay as they are"
+    import torch
+    prev = torch.backends.cuda.cudnn_sdp_enabled()
+    torch.backends.cuda.enable_cudnn_sdp(False)
+    try: yield
+    finally: torch.backends.cuda.enable_cudnn_sdp(prev)
 
 # %% ../nbs/61_lora.ipynb
 class Diverged(ValueError):

@@ -9,7 +9,7 @@ on all of synth-eval with the chosen default); `bench` and `ablation` are the ea
 stream runs `--stages` in order, e.g. `exp` (the experiment night: a day on train and synth-train koans,
 targets, the LoRA library and the single LoRA, Share), `arms` (every arm of that night in one mixed-adapter
 pass: base, one LoRA, the library routed, its merges, Share routed, averaged and oracle-routed, the
-random-basis control), `arrow`, `seeds`, `cycle-synth` (follows B's cycles: the base and each newest kept cycle on --follow-sets). Every stage writes its results under --out as it goes and skips what
+random-basis control), `arrow`, `seeds`, `synth-eval-raw` (the raw model on all of synth-eval with the cycles' settings), `cycle-synth` (follows B's cycles: the base and each newest kept cycle on --follow-sets). Every stage writes its results under --out as it goes and skips what
 is already there (or what another stream has claimed), so a killed stream resumes; a stage that fails is
 logged and the stream goes on. --deadline (seconds from the start) stops a stream before the device is taken
 back.
@@ -42,8 +42,11 @@ def evaluate_safe(koans, arms, policy, h, store, attempts, **kw):
     try: return evaluate_many(koans, arms, policy, h, store, attempts, progress=False, **kw)
     except Exception as e:
         if getattr(getattr(policy, "cfg", None), "engine", "generate") == "generate": raise
-        log(f"engine {policy.cfg.engine} failed ({type(e).__name__}: {str(e)[:200]}); resuming with generate"); traceback.print_exc()
-        return evaluate_many(koans, arms, policy.with_cfg(engine="generate"), h, store, attempts, progress=False, **kw)
+        log(f"engine {policy.cfg.engine} failed ({type(e).__name__}: {str(e)[:200]}); starting over with generate"); traceback.print_exc()
+        from dataclasses import replace
+        again = [replace(a, run=a.run + " (generate)") for a in arms]   # a run's settings include its engine: the store refuses to resume it with another
+        ids = evaluate_many(koans, again, policy.with_cfg(engine="generate"), h, store, attempts, progress=False, **kw)
+        return {a.run: ids[b.run] for a, b in zip(arms, again)}
 
 def claim(path: Path) -> bool:
     "Create `path` if no other stream has: True for the one stream that did"
@@ -277,7 +280,8 @@ def cycle_synth(lm, sets, h, store):
     home = Path(A.home)/"campaign"
     cfg = cycle_config()   # its eval_limit holds --synth-dev-limit and --synth-far-limit
     cfg = replace(cfg, eval_sets=tuple(A.follow_sets.split(",")),
-                  gen=replace(cfg.gen, batch_size=A.follow_batch, engine=A.follow_engine, max_cache_len=6144, max_new_tokens=min(2048, A.max_new_tokens)))   # static: a routed Share model compiles once per followed cycle
+                  gen=replace(cfg.gen, batch_size=A.follow_batch or (32 if A.follow_engine == "static" else A.synth_batch), engine=A.follow_engine,
+                              max_cache_len=6144, max_new_tokens=min(2048, A.max_new_tokens)))   # static: a routed Share model compiles once per followed cycle
     done_ = {int(p.stem.split("-")[-1]) for p in Path(A.out).glob("follow-*.json")}
     while left() > 240:
         recs = cycles(home); kept = [c for c in recs if c["kept"]]
@@ -288,12 +292,9 @@ def cycle_synth(lm, sets, h, store):
         else: time.sleep(15); continue
         n = c["cycle"]; t0 = time.time(); log(f"follow: cycle {n} on {cfg.eval_sets}")
         pol, router, undo = _policy(lm.model, lm.tokenizer, cfg, Path(c["night"]) if c.get("night") else None, f"cycle {n}")
-        try:
-            try: pks = _evaluate_sets(pol, router, sets, cfg, h, store, n, False)
-            except Exception as e:
-                if cfg.gen.engine == "generate": raise
-                log(f"follow: engine {cfg.gen.engine} failed ({type(e).__name__}: {str(e)[:200]}); resuming with generate"); traceback.print_exc()
-                pks = _evaluate_sets(pol.with_cfg(engine="generate"), router, sets, cfg, h, store, n, False)
+        try: pks = _evaluate_sets(pol, router, sets, cfg, h, store, n, False)
+        except Exception as e:   # the runs are named by cycle, so they can't be redone with other settings: stop following, keep the stream
+            log(f"follow: cycle {n} FAILED ({type(e).__name__}: {str(e)[:200]}); no more following"); traceback.print_exc(); return
         finally: undo()
         r = dict(cycle=n, seconds=round(time.time() - t0, 1), **{s: score(p) for s, p in pks.items()},
                  per_koan={s: {k: bool(v) for k, v in p["pass@K"].items()} for s, p in pks.items()})
@@ -479,7 +480,7 @@ def cycle_config():
     night = NightConfig(self_verify=A.self_verify, lora=LoraTrainConfig(train=TrainConfig(batch_size=4, grad_accum=2)),
                         coef=TrainConfig(epochs=3, lr=5e-3, batch_size=4, grad_accum=2))
     return CycleConfig(day_size=A.day_size, day_sets=tuple(A.day_sets.split(",")), eval_limit=limits, eval_sets=ev,
-                       gate_sets=tuple(s for s in ("dev", "synth-dev") if s in ev), gen=G(max_new_tokens=A.cycle_max_new_tokens or A.max_new_tokens, batch_size=128, engine="generate"),
+                       gate_sets=tuple(s for s in ("dev", "synth-dev") if s in ev), gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
                        night=night, seed=0)
 
 # ---------------- stream B ----------------
@@ -496,6 +497,11 @@ def stream_b(lm, sets, koans):
     h, store = Harness(cache_dir=Path(A.home)/"verdicts", workers=A.workers), EpisodeStore(Path(A.home)/"episodes-B.sqlite")
     held = held_sets(sets)
     cfg = cycle_config()
+    if A.cycle_max_new_tokens:   # for days and evaluations of hand-written koans only: a synthesized program's reply needs ~1,000-1,500 tokens
+        if synth := [s for s in (*cfg.day_sets, *cfg.eval_sets) if s.startswith("synth-")]:
+            raise SystemExit(f"--cycle-max-new-tokens {A.cycle_max_new_tokens} would cut the replies of {synth}: leave it out, or keep the synthesized sets out of --day-sets and --eval-sets")
+        from dataclasses import replace
+        cfg = replace(cfg, gen=replace(cfg.gen, max_new_tokens=min(A.cycle_max_new_tokens, A.max_new_tokens)))
     sha = ALIASES["qwen2.5-coder-1.5b"].sha256
     home = Path(A.home)/"campaign"
     def cycles_up_to(n):
@@ -526,8 +532,9 @@ def main():
     ap.add_argument("--cycle-need", type=float, default=200)
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
     ap.add_argument("--max-new-tokens", type=int, default=2048)
-    ap.add_argument("--cycle-max-new-tokens", type=int, default=None, help="the cycles' reply limit (default --max-new-tokens): a hand-written koan's fix needs far fewer than a synthesized program's, "
-                    "and one runaway reply holds its whole batch for that many steps"); ap.add_argument("--day-limit", type=int, default=None)
+    ap.add_argument("--cycle-max-new-tokens", type=int, default=None, help="the cycles' reply limit (default --max-new-tokens), for cycles on hand-written koans only: their fixes "
+                    "need far fewer tokens than a synthesized program's, and one runaway reply holds its whole batch for that many steps")
+    ap.add_argument("--day-limit", type=int, default=None)
     ap.add_argument("--day-sets", default="train,synth-train", help="the sets a day draws its sample from")
     ap.add_argument("--engine", default=None, help="generation engine for the base model's stages (evaluate_safe falls back to generate); given, stream A skips the engine benchmark")
     ap.add_argument("--batch-size", type=int, default=None, help="prompts per batch for single-candidate generation (default: each stage's own)")
@@ -535,7 +542,7 @@ def main():
     ap.add_argument("--exp-sets", default="frozen30,dev,synth-dev,synth-far", help="what the experiment arms and seeds are evaluated on")
     ap.add_argument("--a-stages", default="frozen30,difficulty,seeds,synth-eval", help="stream A's stages, in order (also: bench, ablation, synth-base)")
     ap.add_argument("--stages", default="frozen30,exp,arms,seeds,arrow,difficulty,synth-eval",
-                    help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-base, cycles, exp, arms, seeds, arrow)")
+                    help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-eval-raw, synth-base, cycles, cycle-synth, exp, arms, seeds, arrow)")
     ap.add_argument("--b-stages", default="cycles,seeds", help="stream B: the cycles, then a seed if one is left")
     ap.add_argument("--exp-day-train", type=int, default=None, help="train koans in the experiment night's day (default: all)")
     ap.add_argument("--exp-day-synth", type=int, default=48, help="synth-train koans in the experiment night's day")
@@ -547,7 +554,7 @@ def main():
     ap.add_argument("--synth-engine", default="generate", help="engine of stage synth-eval-raw: the static cache reads its whole length at every step, "
                     "so with the 6,144 positions long programs need it cost ~100 ms a step at 150 rows (fifth campaign), more than the dynamic cache's ~65 ms at any batch")
     ap.add_argument("--follow-engine", default="generate", help="engine of stage cycle-synth (falls back to generate on an error)")
-    ap.add_argument("--follow-batch", type=int, default=32, help="prompts per batch in stage cycle-synth (the static engine pads every batch to it)")
+    ap.add_argument("--follow-batch", type=int, default=None, help="prompts per batch in stage cycle-synth (default: 32 for the static engine, which pads every batch to it; else --synth-batch)")
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", str(A.gpu))   # launch.sh sets it per stream

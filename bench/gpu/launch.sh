@@ -6,7 +6,8 @@
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
 set -u; cd "$(dirname "$0")/../.."
 source /root/ship/env.sh
-export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore TOKENIZERS_PARALLELISM=false SLEEPY_CODER_HOME=/root/sc
+export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 PYTHONWARNINGS='ignore,always::UserWarning:sleepy_coder.generate'   # the libraries' warnings off; ours (a static-cache fallback, an out-of-memory split) in the logs
+export TOKENIZERS_PARALLELISM=false SLEEPY_CODER_HOME=/root/sc
 R=/root/campaign-out   # results and logs; the device tool empties $OUT at every call, so nothing of the campaign lives there
 deadline=$1; watch=$2; shift 2
 # A device machine can keep /root from an earlier session: a campaign started over an hour ago is not this
@@ -29,8 +30,8 @@ if [ ! -f $R/started ]; then
   # a module during that copy finds it missing (a restarted stream died that way)
   rm -rf /root/campaign-tree && mkdir -p /root/campaign-tree && cp -r sleepy_coder bench data settings.ini setup.py /root/campaign-tree/
   cd /root/campaign-tree; export PYTHONPATH=$PWD
-  moreA=""; moreB=""
-  [ "$ngpu" -lt 4 ] && moreA="--a-stages frozen30,difficulty,synth-eval" && moreB="--b-stages cycles"   # no experiment night without streams E and S
+  moreA=""
+  [ "$ngpu" -lt 4 ] && moreA="--a-stages frozen30,difficulty,synth-eval"   # no experiment night without streams E and S
   if [ "$ngpu" -eq 2 ]; then   # two GPUs: G0 the raw model on synth-eval, then follows the cycles on the synthesized sets; G1 (stream B) the cycles
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-synth-eval-raw,cycle-synth} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
