@@ -90,8 +90,8 @@ def _adapter_context(model, rows: list[str|None]|None, per_row: bool = False):
 def _compiled_step_limits():
     "Room for the graphs a campaign compiles: each new Share model (a cycle, a route check) is new modules, so a new graph"
     import torch._dynamo.config as dc
-    for k in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit", "accumulated_cache_size_limit"):
-        if hasattr(dc, k): setattr(dc, k, max(getattr(dc, k), 256 if k.startswith("acc") else 64))
+    for k in ("recompile_limit", "cache_size_limit"):   # the name changed between torch versions
+        if hasattr(dc, k): setattr(dc, k, max(getattr(dc, k), 64))
 
 # %% ../nbs/31_generate.ipynb
 def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static: bool) -> list[list[Generation]]:
@@ -155,16 +155,12 @@ def _generate_cb(model, tokenizer, prompts, cfg: GenConfig, adapters) -> list[li
     with _one_adapter(model, adapters[0] if adapters else ...): return _generate_cb_one(model, tokenizer, prompts, cfg)
 
 def _one_adapter(model, name):
-    "The whole call on one adapter (`...`: the model as it is; None: the base model): Share's `routes`, or peft's adapter switched on and back"
+    "The whole call on one adapter (`...`: the model as it is; None: the base model); as `_adapter_context`, but a named peft adapter is switched on and back"
     import contextlib
     if name is ...: return contextlib.nullcontext()
-    if hasattr(model, "routes"): return model.routes([name])
-    if not hasattr(model, "peft_config"):
-        if name is None: return contextlib.nullcontext()
-        raise ValueError(f"adapter {name!r} was given, but the model has neither peft adapters nor routes")
-    if name is None: return model.disable_adapter()
+    if name is None or hasattr(model, "routes") or not hasattr(model, "peft_config"): return _adapter_context(model, [name])[0]
     @contextlib.contextmanager
-    def switched():
+    def switched():   # continuous batching takes no per-row `adapter_names`
         prev = model.active_adapter
         model.set_adapter(name)
         try: yield

@@ -4,7 +4,7 @@
 
 Runs the issue's repro (every attention logit about -120, so each row's log-sum-exp is below ln(FLT_MAX)
 in magnitude; an explicit causal mask) at several lengths, in bf16, with the default backends, with
-cuDNN excluded (what `lora.fit` does while training), and with `is_causal=True` and no mask. Prints and
+cuDNN excluded (as `lora.fit` trains), and with `is_causal=True` and no mask. Prints and
 writes the count of non-finite values in the query gradient for each. Needs no model: it runs while the
 weights are still being shipped.
 """

@@ -277,7 +277,7 @@ def routes(self: ShareModel, names: list[str|None],
     layers = list(self._layers.values())
     prev = [l.active for l in layers]
     try:
-        phi = any(n in next(iter(self._layers.values())).share_phi_B for n in set(names) - {None})
+        phi = any(n in layers[0].share_phi_B for n in set(names) - {None})
         if len(set(names)) == 1 and (names[0] is None or not per_row or phi):
             for l in layers: l.active = names[0]
         else:
