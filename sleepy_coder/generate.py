@@ -175,13 +175,18 @@ def _generate_cb_one(model, tokenizer, prompts, cfg: GenConfig) -> list[list[Gen
     reqs = [x for x in ids for _ in range(cfg.n)]             # one request per candidate: each samples on its own
     gc = GenerationConfig(max_new_tokens=cfg.max_new_tokens, eos_token_id=stops, pad_token_id=tokenizer.pad_token_id or stops[0],
                           do_sample=cfg.do_sample, **(dict(temperature=cfg.temperature, top_p=cfg.top_p, top_k=None) if cfg.do_sample else {}))
-    key = (cfg.max_new_tokens, cfg.do_sample, cfg.temperature, cfg.top_p, tuple(stops))
+    cb = None
+    if model.device.type == "cpu":   # transformers sizes the paged cache from free memory, GPU or not: on a CPU, 80% of the RAM. Size it to this call
+        from transformers import ContinuousBatchingConfig
+        blocks = sum(-(-(len(x) + cfg.max_new_tokens) // 256) for x in reqs)   # 256-token blocks
+        cb = ContinuousBatchingConfig(num_blocks=blocks, max_batch_tokens=min(2048, 256 * blocks))
+    key = (cfg.max_new_tokens, cfg.do_sample, cfg.temperature, cfg.top_p, tuple(stops), cb and cb.num_blocks)
     if getattr(model, "_sleepy_cb_key", None) != key:   # a kept manager keeps its generation config: rebuild it when that changes
         model.destroy_cached_continuous_batching_manager(); model._sleepy_cb_key = key
     import logging; logging.getLogger("ContinuousBatchingLogger").setLevel(logging.ERROR)
     torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
-    res = list(model.generate_batch(reqs, generation_config=gc, persistent_manager=True, progress_bar=False).values())
+    res = list(model.generate_batch(reqs, generation_config=gc, continuous_batching_config=cb, persistent_manager=True, progress_bar=False).values())
     secs = (time.perf_counter() - t0) / max(1, len(reqs))
     if len(res) != len(reqs): raise RuntimeError(f"continuous batching returned {len(res)} of {len(reqs)} replies")
     out = [[] for _ in prompts]
