@@ -9,7 +9,7 @@ on all of synth-eval with the chosen default); `bench` and `ablation` are the ea
 stream runs `--stages` in order, e.g. `exp` (the experiment night: a day on train and synth-train koans,
 targets, the LoRA library and the single LoRA, Share), `arms` (every arm of that night in one mixed-adapter
 pass: base, one LoRA, the library routed, its merges, Share routed, averaged and oracle-routed, the
-random-basis control), `arrow`, `seeds`, `synth-eval-raw` (the raw model on all of synth-eval with the cycles' settings), `cycle-synth` (follows B's cycles: the base and each newest kept cycle on --follow-sets). Every stage writes its results under --out as it goes and skips what
+random-basis control), `arrow`, `seeds`, `synth-eval-raw` (the raw model on all of synth-eval with the cycles' settings), `cycle-synth` (follows B's cycles: the base and each newest kept cycle on --follow-sets), `cycle-synth-base` (the base only). Every stage writes its results under --out as it goes and skips what
 is already there (or what another stream has claimed), so a killed stream resumes; a stage that fails is
 logged and the stream goes on. --deadline (seconds from the start) stops a stream before the device is taken
 back.
@@ -263,18 +263,19 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
         elif st == "synth-base": synth_baselines(lm, sets, h, store, *chosen()[:3])
         elif st == "cycles": stream_b(lm, sets, koans)
         elif st == "exp":
-            night = exp_night(lm, sets, koans, cycle_config(), h, store)
+            night = exp_night(lm, sets, koans, exp_config(), h, store)
             if night is None: log("experiments: no night")
-        elif st == "arms": all_arms(lm, sets, koans, cycle_config(), h, store)
+        elif st == "arms": all_arms(lm, sets, koans, exp_config(), h, store)
         elif st == "arrow":
-            if (exp_dir()/"night"/"night.json").exists(): arrow_arm(lm, sets, koans, cycle_config(), h, store, exp_dir()/"night")
+            if (exp_dir()/"night"/"night.json").exists(): arrow_arm(lm, sets, koans, exp_config(), h, store, exp_dir()/"night")
         elif st == "cycle-synth": cycle_synth(lm, sets, h, store)
+        elif st == "cycle-synth-base": cycle_synth(lm, sets, h, store, base_only=True)
         else: log(f"unknown stage {st!r}")
 
-def cycle_synth(lm, sets, h, store):
+def cycle_synth(lm, sets, h, store, base_only=False):
     """Follow stream B's cycles from another GPU: the base (cycle 0), then the newest kept cycle each time one appears,
     on --follow-sets (the synthesized programs' replies are ~10x longer than a hand-written koan's, too slow for a
-    cycle to evaluate itself). Not part of B's gate, which then counts `dev` alone."""
+    cycle to evaluate itself). Not part of B's gate, which then counts `dev` alone. `base_only`: cycle 0, then return."""
     from sleepy_coder.cycle import cycles, _policy, _evaluate_sets
     from dataclasses import replace
     home = Path(A.home)/"campaign"
@@ -284,6 +285,7 @@ def cycle_synth(lm, sets, h, store):
                               max_cache_len=6144, max_new_tokens=min(2048, A.max_new_tokens)))   # static: a routed Share model compiles once per followed cycle
     done_ = {int(p.stem.split("-")[-1]) for p in Path(A.out).glob("follow-*.json")}
     while left() > 240:
+        if base_only and 0 in done_: return
         recs = cycles(home); kept = [c for c in recs if c["kept"]]
         todo = [c for c in kept if c["cycle"] not in done_]
         if 0 not in done_ and any(c["cycle"] == 0 for c in todo): c = todo[0]
@@ -450,7 +452,7 @@ def seeds(lm, sets, h, store):
     from sleepy_coder.models import ALIASES
     night = exp_dir()/"night"
     if not wait_for(night/"night.json", 400): log("seeds: no experiment night in time"); return
-    cfg = cycle_config(); groups = read_examples(night/"examples.jsonl"); router = CodeRouter.load(night/"router.json")
+    cfg = exp_config(); groups = read_examples(night/"examples.jsonl"); router = CodeRouter.load(night/"router.json")
     evs = exp_sets(sets, cfg, A.seed_sets)
     for seed in (1, 2):
         @stage(f"seed{seed}", 300)
@@ -482,6 +484,15 @@ def cycle_config():
     return CycleConfig(day_size=A.day_size, day_sets=tuple(A.day_sets.split(",")), eval_limit=limits, eval_sets=ev,
                        gate_sets=tuple(s for s in ("dev", "synth-dev") if s in ev), gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
                        night=night, seed=0)
+
+def exp_config():
+    "The experiment night's settings: the cycles', with --cycle-max-new-tokens where its day and its sets hold hand-written koans only"
+    from dataclasses import replace
+    cfg = cycle_config()
+    sets = (*A.exp_sets.split(","), *A.seed_sets.split(","))
+    if A.cycle_max_new_tokens and not A.exp_day_synth and not any(s.startswith("synth-") for s in sets):
+        cfg = replace(cfg, gen=replace(cfg.gen, max_new_tokens=min(A.cycle_max_new_tokens, A.max_new_tokens)))
+    return cfg
 
 # ---------------- stream B ----------------
 
@@ -533,7 +544,8 @@ def main():
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="tiny-random: a smoke test on the CPU")
     ap.add_argument("--max-new-tokens", type=int, default=2048)
     ap.add_argument("--cycle-max-new-tokens", type=int, default=None, help="the cycles' reply limit (default --max-new-tokens), for cycles on hand-written koans only: their fixes "
-                    "need far fewer tokens than a synthesized program's, and one runaway reply holds its whole batch for that many steps")
+                    "need far fewer tokens than a synthesized program's, and one runaway reply holds its whole batch for that many steps. "
+                    "The experiment night, its arms and seeds take it too when --exp-day-synth is 0 and --exp-sets and --seed-sets are hand-written")
     ap.add_argument("--day-limit", type=int, default=None)
     ap.add_argument("--day-sets", default="train,synth-train", help="the sets a day draws its sample from")
     ap.add_argument("--engine", default=None, help="generation engine for the base model's stages (evaluate_safe falls back to generate); given, stream A skips the engine benchmark")
@@ -542,7 +554,7 @@ def main():
     ap.add_argument("--exp-sets", default="frozen30,dev,synth-dev,synth-far", help="what the experiment arms and seeds are evaluated on")
     ap.add_argument("--a-stages", default="frozen30,difficulty,seeds,synth-eval", help="stream A's stages, in order (also: bench, ablation, synth-base)")
     ap.add_argument("--stages", default="frozen30,exp,arms,seeds,arrow,difficulty,synth-eval",
-                    help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-eval-raw, synth-base, cycles, cycle-synth, exp, arms, seeds, arrow)")
+                    help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-eval-raw, synth-base, cycles, cycle-synth, cycle-synth-base, exp, arms, seeds, arrow)")
     ap.add_argument("--b-stages", default="cycles,seeds", help="stream B: the cycles, then a seed if one is left")
     ap.add_argument("--exp-day-train", type=int, default=None, help="train koans in the experiment night's day (default: all)")
     ap.add_argument("--exp-day-synth", type=int, default=48, help="synth-train koans in the experiment night's day")
