@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_generate.ipynb 2
 from __future__ import annotations
-import time, warnings
+import logging, time, warnings
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 from .prompt import FENCE
@@ -115,6 +115,8 @@ def _compiled_step_limits():
         if hasattr(dc, k): setattr(dc, k, max(getattr(dc, k), 64))
 
 # %% ../nbs/31_generate.ipynb
+_log = logging.getLogger("sleepy_coder.generate")   # by name: a notebook runs this as __main__
+
 def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static: bool) -> list[list[Generation]]:
     import torch
     pad = tokenizer.pad_token_id
@@ -165,7 +167,10 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
             if torch.cuda.is_available(): torch.cuda.empty_cache()
             warnings.warn(f"out of memory with {len(idx)} rows of up to {T} prompt tokens; the batch runs in two halves")
             h = len(idx) // 2; todo[:0] = [(s, idx[:h]), (s + h, idx[h:])]; continue
-        secs = (time.perf_counter() - t0) / (len(idx) * per)
+        dt = time.perf_counter() - t0; secs = dt / (len(idx) * per); steps = seqs.shape[1] - T
+        _log.info("batch of %d rows%s: %d prompt tokens, %d steps, %.1f s, %.0f ms a step (%s cache)", len(idx) * per,
+                  f" ({row_adapters[0]})" if row_adapters and len(set(row_adapters)) == 1 and row_adapters[0] else "",
+                  T, steps, dt, 1000 * dt / max(1, steps), "static" if "cache_implementation" in kw else "dynamic")
         for j in range(len(idx) * per):
             i = idx[j // per]
             out[i].append(_decode(tokenizer, prompts[i], _new_tokens(seqs[j, T:], rs[i], pad), int(enc["attention_mask"][j // per].sum()), secs))

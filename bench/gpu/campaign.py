@@ -359,7 +359,7 @@ def run_arms(policy, arms, evs, cfg, h, store, tag, prefix="x"):
     from sleepy_coder.eval import evaluate_many, Arm, per_koan
     out = {}
     ids = evaluate_many([], [Arm(f"{prefix}-{a}-{s}", cfg.prompt, r, koans=ks) for a, r in arms for s, ks in evs.items()], policy, h, store,
-                        cfg.attempts, progress=False)
+                        A.arms_attempts or cfg.attempts, progress=False)
     for a, _ in arms:
         for s in evs:
             out.setdefault(a, {})[s] = score(per_koan(store.episodes(ids[f"{prefix}-{a}-{s}"])))
@@ -559,16 +559,23 @@ def main():
     ap.add_argument("--exp-day-train", type=int, default=None, help="train koans in the experiment night's day (default: all)")
     ap.add_argument("--exp-day-synth", type=int, default=48, help="synth-train koans in the experiment night's day")
     ap.add_argument("--exp-day-attempts", type=int, default=1, help="attempts in the experiment day (its failures are what the night learns)")
+    ap.add_argument("--arms-attempts", type=int, default=None, help="attempts per koan for the experiment arms, Arrow and the seeds (default: the cycles' 3); "
+                    "the arms are compared at their first attempt, and each further attempt costs about as much as the first (sixth campaign: 255 s and 264 s)")
     ap.add_argument("--seed-sets", default="frozen30,dev", help="what the seeds of the headline arms are evaluated on")
     ap.add_argument("--workers", type=int, default=8, help="rustc workers per stream (four streams share the host's cores)")
     ap.add_argument("--follow-sets", default="synth-dev,synth-far", help="what stage cycle-synth evaluates the base and each kept cycle on")
-    ap.add_argument("--synth-batch", type=int, default=320, help="prompts per batch for synth-eval")
-    ap.add_argument("--synth-engine", default="generate", help="engine of stage synth-eval-raw: the static cache reads its whole length at every step, "
-                    "so with the 6,144 positions long programs need it cost ~100 ms a step at 150 rows (fifth campaign), more than the dynamic cache's ~65 ms at any batch")
+    ap.add_argument("--synth-batch", type=int, default=150, help="prompts per batch for synth-eval")
+    ap.add_argument("--synth-engine", default="static", help="engine of stage synth-eval-raw: with 6,144 positions, the static cache cost 199 s for a first attempt "
+                    "of 150 rows (fifth campaign), the dynamic cache 690 s for 300 rows (337 ms a step: its cost is flat in rows only while its cache is small; sixth campaign)")
     ap.add_argument("--follow-engine", default="generate", help="engine of stage cycle-synth (falls back to generate on an error)")
     ap.add_argument("--follow-batch", type=int, default=None, help="prompts per batch in stage cycle-synth (default: 32 for the static engine, which pads every batch to it; else --synth-batch)")
     A = ap.parse_args()
     Path(A.out).mkdir(parents=True, exist_ok=True)
+    import logging   # every generated batch's rows, length, steps and ms a step, in this stream's log (31_generate)
+    class Since(logging.Formatter):
+        def format(self, r): return f"[{r.created - T0:7.1f}s] {r.getMessage()}"
+    out = logging.StreamHandler(sys.stdout); out.setFormatter(Since())
+    lg = logging.getLogger("sleepy_coder.generate"); lg.addHandler(out); lg.setLevel(logging.INFO); lg.propagate = False
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", str(A.gpu))   # launch.sh sets it per stream
     if A.model != "tiny-random":
         import torch; torch.set_num_threads(max(1, (os.cpu_count() or 4) // 4))   # four streams on one host: no oversubscribed BLAS
