@@ -243,16 +243,23 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
                             HFPolicy.from_loaded(lm, G(max_new_tokens=2048, engine=eng, batch_size=A.synth_batch, max_cache_len=6144)), h, store, 3)
         r = score(pks(ids)["base-synth-eval-chosen"]); log("synth-eval with the chosen default:", r); return r
 
-    @stage("synth-eval-raw", 400)
     def synth_eval_raw():
-        "The raw model on all of synth-eval, greedy, 3 attempts, with the cycles' settings (the default prompt, no rustc pre-pass, no resampling)"
+        """The raw model on all of synth-eval, greedy, 3 attempts, with the cycles' settings (the default prompt, no rustc pre-pass,
+        no resampling). With --synth-shards N, N stages of every N-th koan, each claimed by whichever stream comes to it first"""
         from dataclasses import replace
-        cfg = cycle_config()
-        ids = evaluate_safe(sets["synth-eval"], [Arm("base-synth-eval-raw", cfg.prompt)],
-                            HFPolicy.from_loaded(lm, replace(G(max_new_tokens=2048, engine=A.synth_engine, max_cache_len=6144), batch_size=A.synth_batch)), h, store, 3)
-        pk = pks(ids)["base-synth-eval-raw"]
-        r = score(pk); r["per_koan"] = {k: bool(v) for k, v in pk["pass@K"].items()}
-        log("synth-eval, raw:", {k: v for k, v in r.items() if k != "per_koan"}); return r
+        n = A.synth_shards
+        for i in range(n):
+            name = "synth-eval-raw" if n == 1 else f"synth-eval-raw-{i + 1}of{n}"
+            @stage(name, 400)
+            def one():
+                cfg = cycle_config(); run = "base-" + name
+                ks = sorted(sets["synth-eval"], key=lambda k: k.id)[i::n]
+                ids = evaluate_safe(ks, [Arm(run, cfg.prompt)],
+                                    HFPolicy.from_loaded(lm, replace(G(max_new_tokens=2048, engine=A.synth_engine, max_cache_len=6144), batch_size=A.synth_batch)), h, store, 3)
+                pk = pks(ids)[run]
+                r = score(pk); r["per_koan"] = {k: bool(v) for k, v in pk["pass@K"].items()}
+                log(f"{name}:", {k: v for k, v in r.items() if k != "per_koan"}); return r
+            one()
 
     for st in stages:
         if st == "frozen30": frozen30_chosen()
@@ -565,6 +572,8 @@ def main():
     ap.add_argument("--workers", type=int, default=8, help="rustc workers per stream (four streams share the host's cores)")
     ap.add_argument("--follow-sets", default="synth-dev,synth-far", help="what stage cycle-synth evaluates the base and each kept cycle on")
     ap.add_argument("--synth-batch", type=int, default=150, help="prompts per batch for synth-eval")
+    ap.add_argument("--synth-shards", type=int, default=1, help="stage synth-eval-raw in this many parts (every N-th koan), so that several streams "
+                    "that list the stage share it: on the static cache at 150 rows, all 300 koans take about 20 minutes of one GPU")
     ap.add_argument("--synth-engine", default="static", help="engine of stage synth-eval-raw: with 6,144 positions, the static cache cost 199 s for a first attempt "
                     "of 150 rows (fifth campaign), the dynamic cache 690 s for 300 rows (337 ms a step: its cost is flat in rows only while its cache is small; sixth campaign)")
     ap.add_argument("--follow-engine", default="generate", help="engine of stage cycle-synth (falls back to generate on an error)")

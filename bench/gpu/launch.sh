@@ -2,7 +2,7 @@
 # Start the campaign's streams in the background (they outlive this call), one per GPU (two to four), then watch them.
 # Two GPUs: G0 (the raw model on synth-eval, then following the cycles on synth-dev and synth-far), B (the cycles).
 # Four GPUs: G0 (the raw model on synth-eval, then a seed), B (cycles), G2 (experiment night, every arm in one pass, Arrow, seeds), G3 (follows
-# B's base on the synthesized sets, then a seed, then each newest kept cycle). One GPU: stream A.
+# B's base on the synthesized sets, then what is left of synth-eval (with --synth-shards 2), a seed, then each newest kept cycle). One GPU: stream A.
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
 set -u; cd "$(dirname "$0")/../.."
 source /root/ship/env.sh
@@ -39,7 +39,7 @@ if [ ! -f $R/started ]; then
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-synth-eval-raw,seeds} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
     CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream G2 --stages exp,arms,arrow,seeds --deadline "$deadline" "$@" > $R/G2.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream G3 --stages cycle-synth-base,seeds,cycle-synth --deadline "$deadline" "$@" > $R/G3.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream G3 --stages cycle-synth-base,synth-eval-raw,seeds,cycle-synth --deadline "$deadline" "$@" > $R/G3.log 2>&1 < /dev/null &
   else
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $moreA "$@" > $R/A.log 2>&1 < /dev/null &
   fi
