@@ -82,22 +82,35 @@ def _adapter_context(model, rows: list[str|None]|None, per_row: bool = False):
     if rows is None: return contextlib.nullcontext(), {}   # no routing asked: the model as it is
     if hasattr(model, "routes"): return model.routes(rows, per_row=per_row), {}
     if hasattr(model, "peft_config"):
-        if all(r is None for r in rows): return model.disable_adapter(), {}   # the base model, whatever adapter is active
+        if all(r is None for r in rows): return _keeping_grads(model, model.disable_adapter()), {}   # the base model, whatever adapter is active
         if len(set(rows)) == 1: return _switched(model, rows[0]), {}   # one adapter: peft's own forward, not the mixed batch's per-adapter loop
         return contextlib.nullcontext(), dict(adapter_names=[r or "__base__" for r in rows])
     if all(r is None for r in rows): return contextlib.nullcontext(), {}
     raise ValueError("adapters were given, but the model has neither peft adapters nor routes")
 
-def _switched(model, name):
-    "A peft model's adapter `name` switched on for a block, and the active one back after it"
+def _keeping_grads(model, ctx):
+    "`ctx`, with every parameter's `requires_grad` as it was before: peft's `set_adapter`, and `disable_adapter` on leaving, make the active adapter trainable"
     import contextlib
     @contextlib.contextmanager
     def cm():
+        grads = {n: p.requires_grad for n, p in model.named_parameters()}
+        try:
+            with ctx: yield
+        finally:
+            for n, p in model.named_parameters():
+                if n in grads and p.requires_grad != grads[n]: p.requires_grad_(grads[n])
+    return cm()
+
+def _switched(model, name):
+    "A peft model's adapter `name` switched on for a block, and the active one back after it (what trains, too)"
+    import contextlib
+    @contextlib.contextmanager
+    def switch():
         prev = model.active_adapter
         model.set_adapter(name)
         try: yield
         finally: model.set_adapter(prev)
-    return cm()
+    return _keeping_grads(model, switch())
 
 def _batches(order: list[int], size: int, key=None) -> list[tuple[int, list[int]]]:
     "`order` cut into (start, rows) batches of at most `size` rows; with `key`, a new batch wherever `key` of a row changes"

@@ -294,6 +294,7 @@ def cycle_synth(lm, sets, h, store, base_only=False):
     while left() > 240:
         if base_only and 0 in done_: return
         recs = cycles(home); kept = [c for c in recs if c["kept"]]
+        if base_only: kept = [dict(cycle=0, night=None)]   # the base needs nothing from stream B: don't wait for its record
         todo = [c for c in kept if c["cycle"] not in done_]
         if 0 not in done_ and any(c["cycle"] == 0 for c in todo): c = todo[0]
         elif todo: c = todo[-1]   # the newest kept cycle; an older one it superseded is not worth the time
