@@ -191,16 +191,14 @@ def _generate_padded(model, tokenizer, prompts, cfg: GenConfig, adapters, static
 
 # %% ../nbs/31_generate.ipynb
 def _generate_cb(model, tokenizer, prompts, cfg: GenConfig, adapters) -> list[list[Generation]]:
-    import torch
-    from transformers import GenerationConfig
     if adapters and len(set(adapters)) > 1: raise ValueError("the cb engine serves one adapter per call; route with the generate engine")
     with _one_adapter(model, adapters[0] if adapters else ...): return _generate_cb_one(model, tokenizer, prompts, cfg)
 
 def _one_adapter(model, name):
-    "The whole call on one adapter (`...`: the model as it is; None: the base model); as `_adapter_context`, but a named peft adapter is switched on and back"
+    "The whole call on one adapter (`...`: the model as it is; None: the base model), as `_adapter_context` serves a batch of one adapter"
     import contextlib
     if name is ...: return contextlib.nullcontext()
-    return _adapter_context(model, [name])[0]   # continuous batching takes no per-row `adapter_names`: one adapter is switched on
+    return _adapter_context(model, [name])[0]
 
 def _generate_cb_one(model, tokenizer, prompts, cfg: GenConfig) -> list[list[Generation]]:
     import torch

@@ -394,8 +394,8 @@ class Prefixed:
 
 def all_arms(lm, sets, koans, cfg, h, store):
     """Every arm of the experiment night in one pass: the LoRA library, its merges and every Share task (exported as a
-    rank-p LoRA, which a test shows gives the Share model's logits) as adapters of one peft model, each batch row routed
-    to its own adapter (peft's mixed-adapter batches), rows grouped by adapter so a batch holds one or two adapters"""
+    rank-p LoRA, which a test shows gives the Share model's logits) as adapters of one peft model, each row routed to its
+    own adapter, rows grouped by adapter so that each batch runs one adapter (31_generate)"""
     from dataclasses import replace
     from peft import set_peft_model_state_dict
     from sleepy_coder.generate import HFPolicy
@@ -493,13 +493,16 @@ def cycle_config():
                        gate_sets=tuple(s for s in ("dev", "synth-dev") if s in ev), gen=G(max_new_tokens=A.max_new_tokens, batch_size=128, engine="generate"),
                        night=night, seed=0)
 
+def capped(cfg):
+    "`cfg` with its replies capped at --cycle-max-new-tokens"
+    from dataclasses import replace
+    return replace(cfg, gen=replace(cfg.gen, max_new_tokens=min(A.cycle_max_new_tokens, A.max_new_tokens)))
+
 def exp_config():
     "The experiment night's settings: the cycles', with --cycle-max-new-tokens where its day and its sets hold hand-written koans only"
-    from dataclasses import replace
     cfg = cycle_config()
     sets = (*A.exp_sets.split(","), *A.seed_sets.split(","))
-    if A.cycle_max_new_tokens and not A.exp_day_synth and not any(s.startswith("synth-") for s in sets):
-        cfg = replace(cfg, gen=replace(cfg.gen, max_new_tokens=min(A.cycle_max_new_tokens, A.max_new_tokens)))
+    if A.cycle_max_new_tokens and not A.exp_day_synth and not any(s.startswith("synth-") for s in sets): cfg = capped(cfg)
     return cfg
 
 # ---------------- stream B ----------------
@@ -519,8 +522,7 @@ def stream_b(lm, sets, koans):
     if A.cycle_max_new_tokens:   # for days and evaluations of hand-written koans only: a synthesized program's reply needs ~1,000-1,500 tokens
         if synth := [s for s in (*cfg.day_sets, *cfg.eval_sets) if s.startswith("synth-")]:
             raise SystemExit(f"--cycle-max-new-tokens {A.cycle_max_new_tokens} would cut the replies of {synth}: leave it out, or keep the synthesized sets out of --day-sets and --eval-sets")
-        from dataclasses import replace
-        cfg = replace(cfg, gen=replace(cfg.gen, max_new_tokens=min(A.cycle_max_new_tokens, A.max_new_tokens)))
+        cfg = capped(cfg)
     sha = ALIASES["qwen2.5-coder-1.5b"].sha256
     home = Path(A.home)/"campaign"
     def cycles_up_to(n):
