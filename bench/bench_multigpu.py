@@ -12,7 +12,7 @@ from pathlib import Path
 
 def timed(cmd, env):
     t0 = time.time(); r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if r.returncode: print(r.stderr[-3000:], flush=True)
+    if r.returncode: sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-3000:]}")   # a failed run's time is no measurement
     return round(time.time() - t0, 1), r.returncode
 
 def main():
@@ -22,11 +22,11 @@ def main():
     ap.add_argument("--model", default="qwen2.5-coder-1.5b"); ap.add_argument("--out", default=None)
     a = ap.parse_args()
     env = dict(os.environ, SLEEPY_CODER_HOME=a.home)
-    torchrun = shutil.which("torchrun") or "torchrun"
+    torchrun = [sys.executable, "-m", "torch.distributed.run"]   # torchrun itself, found through this Python (its script may not be on PATH)
     ev = ["eval", "--model", a.model, "--set", a.set, "--limit", str(a.limit), "--no-cache"]
     res = {}
     res["eval_1gpu_s"], _ = timed([sys.executable, "-m", "sleepy_coder.cli", *ev, "--name", "mg-1"], dict(env, CUDA_VISIBLE_DEVICES="0"))
-    res["eval_2gpu_s"], _ = timed([torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *ev, "--name", "mg-2"], env)
+    res["eval_2gpu_s"], _ = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *ev, "--name", "mg-2"], env)
     db = sqlite3.connect(Path(a.home)/"episodes.sqlite")
     q = "select e.koan, e.passed from episodes e join runs r on e.run_id = r.id where r.name = ? and e.final = 1 order by koan"
     one, two = db.execute(q, ("mg-1",)).fetchall(), db.execute(q, ("mg-2",)).fetchall()
@@ -34,10 +34,10 @@ def main():
     res["eval_speedup"] = round(res["eval_1gpu_s"] / res["eval_2gpu_s"], 2)
     print(json.dumps(res), flush=True)
     if a.run:
-        sl = ["sleep", "--run", a.run, "--model", a.model, "--self-verify", "0", "--no-cache"]
+        sl = ["sleep", a.run, "--model", a.model, "--self-verify", "0", "--no-cache"]
         out = Path(a.home)/"mg-nights"; shutil.rmtree(out, ignore_errors=True)
         res["night_1gpu_s"], _ = timed([sys.executable, "-m", "sleepy_coder.cli", *sl, "--out", str(out/"one")], dict(env, CUDA_VISIBLE_DEVICES="0"))
-        res["night_2gpu_s"], _ = timed([torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *sl, "--out", str(out/"two")], env)
+        res["night_2gpu_s"], _ = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *sl, "--out", str(out/"two")], env)
         res["night_speedup"] = round(res["night_1gpu_s"] / res["night_2gpu_s"], 2)
     print(json.dumps(res), flush=True)
     if a.out: Path(a.out).write_text(json.dumps(res, indent=1))

@@ -386,8 +386,8 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
     held = {i for s in ("frozen30", "twins") for i in _sets_ids(s)}
     cfg = NightConfig(group_by=group_by, self_verify=self_verify, replay=replay, seed=seed,
                       share=replace(NightConfig().share, k=k, p=p))
-    from sleepy_coder.distributed import world
-    st = world()   # under torchrun, the library's adapters train in parallel, one process per GPU
+    from sleepy_coder.distributed import team
+    st = team()   # under torchrun, the library's adapters train in parallel, one process per GPU, with no process group
     lm = _load(model, device=str(st.device) if st.num_processes > 1 else None)
     s = sleep(lm.model, lm.tokenizer, eps, ks, Path(out) if out else writable_home()/"nights"/run, cfg, prev=prev,
               policy=HFPolicy.from_loaded(lm, GenConfig(seed=seed)), harness=_harness(no_cache, workers, allow_unsandboxed),

@@ -74,12 +74,12 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
     import torch
     from sleepy_coder.share.basis import extract_basis, project
     from sleepy_coder.share.model import ShareModel
-    from sleepy_coder.distributed import world, shard
-    st = world()
+    from sleepy_coder.distributed import team, shard
+    st = team()   # under torchrun: this process's place in the job, with no process group (each process trains its own adapters)
     lib, metrics = AdapterLibrary(out/"library"), {"lora": {}}
     pm = model
     jobs = list(groups.items()) + ([("__all__", [e for es in groups.values() for e in es])] if one_lora else [])
-    for t, exs in shard(jobs, st):   # under torchrun, each process trains every world-th adapter on its own GPU
+    for t, exs in shard(jobs, st):   # under torchrun, each process trains every team-th adapter on its own GPU
         try: pm, m = train_lora(pm, tok, exs, t, cfg.lora)
         except ValueError as e:   # every example longer than max_len, or training diverged: the task is left out, and the night goes on
             if isinstance(e, Diverged): pm = e.model   # the diverged adapter was removed from the peft model it had joined
@@ -87,8 +87,14 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
         metrics["lora"][t] = m
         lib.add(t, pm, exs, cfg.lora, m, base_sha256)
         log(f"  LoRA {t}: {len(exs)} examples, {m['seconds']} s, loss {m['loss_by_epoch'][0]:.3f} -> {m['loss_by_epoch'][-1]:.3f}")
-    st.wait_for_everyone()
-    if not st.is_main_process: (pm.unload() if hasattr(pm, "unload") else pm); return metrics   # the first process goes on alone
+    if st.num_processes > 1:   # the adapters are in the shared library folder; their metrics go to the first process through a file
+        if not st.is_main_process: (out/f".lora-metrics-{st.process_index}.json").write_text(json.dumps(metrics, default=str))
+        st.wait(out, "library")
+        if not st.is_main_process: (pm.unload() if hasattr(pm, "unload") else pm); return metrics   # the first process goes on alone
+        for i in range(1, st.num_processes):
+            f = out/f".lora-metrics-{i}.json"; m = json.loads(f.read_text()); f.unlink()
+            metrics["lora"].update(m["lora"]); metrics.setdefault("skipped", {}).update(m.get("skipped", {}))
+        st.clean(out, "library")   # a killed job's marks would be left in the night's folder
     trained = [t for t in groups if t in lib.names]
     if not trained: raise ValueError(f"no task could be trained ({metrics.get('skipped')})")
     base = pm.unload() if hasattr(pm, "unload") else pm    # the plain model again, adapters saved
@@ -140,19 +146,23 @@ def sleep(model, tok, day_eps, koans: dict[str, Koan], out, cfg: NightConfig = N
           held_out: set[str] = frozenset(), base_sha256=None, prompt=None, one_lora=True, groups=None, log=print) -> dict:
     "One night from a day's episodes (or from `groups` of examples made already); written to `out` atomically. Its summary"
     import torch
-    out = Path(out); tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
+    from sleepy_coder.distributed import team
+    st = team()   # under torchrun, the processes of one job share `tmp` (named by the job) and meet there
+    out = Path(out); tmp = out.with_name(out.name + f".{st.job}.tmp")
     if (out/"night.json").exists(): return json.loads((out/"night.json").read_text())   # done already (resume)
-    for old in out.parent.glob(out.name + ".*.tmp"): shutil.rmtree(old, ignore_errors=True)   # a killed night's leftovers
-    tmp.mkdir(parents=True)
+    if st.num_processes > 1 and prev is not None: raise ValueError("a later night runs in one process (only the first night's library trains in parallel)")
     torch.manual_seed(cfg.seed)
     t0 = time.time()
-    groups = groups if groups is not None else night_examples(day_eps, koans, policy, harness, cfg, held_out, prompt)
-    if not groups: raise ValueError("the day has no failures to learn from")
-    _write_examples(tmp/"examples.jsonl", groups)
+    if st.is_main_process:
+        for old in out.parent.glob(out.name + ".*.tmp"): shutil.rmtree(old, ignore_errors=True)   # a killed night's leftovers
+        tmp.mkdir(parents=True)
+        groups = groups if groups is not None else night_examples(day_eps, koans, policy, harness, cfg, held_out, prompt)
+        if not groups: raise ValueError("the day has no failures to learn from")
+        _write_examples(tmp/"examples.jsonl", groups)
+    st.wait(out.parent, f"{out.name}-examples")   # the other processes train on the first one's examples (self-verified samples included)
+    if not st.is_main_process: groups = read_examples(tmp/"examples.jsonl")
+    else: st.clean(out.parent, f"{out.name}-examples")
     t1 = time.time(); log(f"night: {sum(map(len, groups.values()))} examples in {len(groups)} tasks ({t1 - t0:.0f} s)")
-    from sleepy_coder.distributed import world
-    st = world()
-    if st.num_processes > 1 and prev is not None: raise ValueError("a later night runs in one process (only the first night's library trains in parallel)")
     if prev is None: metrics = first_night(model, tok, groups, tmp, cfg, base_sha256, one_lora, log)
     else: metrics = later_night(model, tok, groups, Path(prev), tmp, cfg, log)
     if not st.is_main_process: return dict(rank=st.process_index, metrics=metrics)   # the first process finishes the night

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the campaign's streams in the background (they outlive this call), one per GPU (two to four), then watch them.
-# Two GPUs: G0 (the raw model on synth-eval, then following the cycles on synth-dev and synth-far), B (the cycles).
+# Two GPUs: G0 (the raw model on synth-eval, then following the cycles on synth-dev and synth-far), B (the cycles); G1_STAGES=... runs a
+# stream G1 with those stages instead of B, and MULTIGPU=... runs bench/bench_multigpu.py with those arguments once the streams end.
 # Four GPUs: G0 (the raw model on synth-eval, then a seed), B (cycles), G2 (experiment night, every arm in one pass, Arrow, seeds), G3 (follows
 # B's base on the synthesized sets, then what is left of synth-eval (with --synth-shards 2), a seed, then each newest kept cycle). One GPU: stream A.
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
@@ -34,7 +35,11 @@ if [ ! -f $R/started ]; then
   [ "$ngpu" -lt 4 ] && moreA="--a-stages frozen30,difficulty,synth-eval"   # no experiment night without streams E and S
   if [ "$ngpu" -eq 2 ]; then   # two GPUs: G0 the raw model on synth-eval, then follows the cycles on the synthesized sets; G1 (stream B) the cycles
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-synth-eval-raw,cycle-synth} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
+    if [ -n "${G1_STAGES:-}" ]; then   # G1_STAGES=synth-eval-raw with --synth-shards 2: both GPUs on synth-eval
+      CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream G1 --stages "$G1_STAGES" --deadline "$deadline" "$@" > $R/G1.log 2>&1 < /dev/null &
+    else
+      CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
+    fi
   elif [ "$ngpu" -ge 4 ]; then   # four: the cycles (gated on the short sets), a follower measuring each kept cycle on the synthesized sets, the experiments, the rest
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-synth-eval-raw,seeds} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
@@ -43,12 +48,19 @@ if [ ! -f $R/started ]; then
   else
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $moreA "$@" > $R/A.log 2>&1 < /dev/null &
   fi
+  # MULTIGPU="--set train --limit 64 --run mg-1": once the streams end, one GPU against two (bench/bench_multigpu.py) on the model they converted,
+  # if 240 s or more are left before the deadline ('campaign[.]py' so that this waiter doesn't find itself)
+  if [ -n "${MULTIGPU:-}" ] && [ "$ngpu" -ge 2 ]; then
+    setsid nohup bash -c "while pgrep -f 'campaign[.]py --stream' >/dev/null; do sleep 5; done
+      left=\$(( $(cat $R/started) + $deadline - \$(date +%s) ))
+      if [ \$left -gt 240 ]; then timeout \$left python3 bench/bench_multigpu.py $MULTIGPU --home /root/sc --out $R/multigpu.json; else echo only \$left s left: no benchmark; fi" > $R/multigpu.log 2>&1 < /dev/null &
+  fi
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv
 end=$(( $(date +%s) + watch ))
 while [ "$(date +%s)" -lt "$end" ]; do
   sleep 30
-  if ! pgrep -f "campaign.py --stream" >/dev/null; then echo "streams finished"; break; fi
+  if ! pgrep -f "campaign.py --stream|bench_multigpu" >/dev/null; then echo "streams finished"; break; fi
   # A stream that has not loaded the model 5 minutes after the start is stuck (a campaign once waited 9 minutes
   # for a conversion no stream ran): return now, so the call shows it while there is device time to fix it.
   if [ $(( $(date +%s) - $(cat $R/started) )) -gt 300 ] && [ -z "${SLEEPY_NO_STUCK_CHECK:-}" ]; then
