@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Start the campaign's streams in the background (they outlive this call), one per GPU (two to four), then watch them.
-# Two GPUs: G0 (the raw model on synth-eval, then following the cycles on synth-dev and synth-far), B (the cycles); G1_STAGES=... runs a
-# stream G1 with those stages instead of B, and MULTIGPU=... runs bench/bench_multigpu.py with those arguments once the streams end.
-# Four GPUs: G0 (the raw model on synth-eval, then a seed), B (cycles), G2 (experiment night, every arm in one pass, Arrow, seeds), G3 (follows
-# B's base on the synthesized sets, then what is left of synth-eval (with --synth-shards 2), a seed, then each newest kept cycle). One GPU: stream A.
+# Two GPUs: G0 (following the cycles on synth-dev and synth-far), B (the cycles); G1_STAGES=... runs a stream G1 with those stages
+# instead of B, and MULTIGPU=... runs bench/bench_multigpu.py with those arguments once the streams end.
+# Four GPUs: G0 (a seed), B (cycles), G2 (experiment night, every arm in one pass, Arrow, seeds), G3 (follows B's base on the synthesized
+# sets, a seed, then each newest kept cycle). One GPU: stream A. G0_STAGES and G3_STAGES replace their streams' stages: the raw model on
+# synth-eval (measured in the seventh campaign) is G0_STAGES=synth-eval-raw (with --synth-shards 2, any stream listing it takes a half).
 # Usage on the device, after gpu-ship's calls: bash bench/gpu/launch.sh DEADLINE_S WATCH_S [extra campaign args]
 set -u; cd "$(dirname "$0")/../.."
 source /root/ship/env.sh
@@ -33,18 +34,18 @@ if [ ! -f $R/started ]; then
   cd /root/campaign-tree; export PYTHONPATH=$PWD
   moreA=""
   [ "$ngpu" -lt 4 ] && moreA="--a-stages frozen30,difficulty,synth-eval"   # no experiment night without streams E and S
-  if [ "$ngpu" -eq 2 ]; then   # two GPUs: G0 the raw model on synth-eval, then follows the cycles on the synthesized sets; G1 (stream B) the cycles
-    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-synth-eval-raw,cycle-synth} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
+  if [ "$ngpu" -eq 2 ]; then   # two GPUs: G0 follows the cycles on the synthesized sets; G1 (stream B) runs the cycles
+    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-cycle-synth} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
     if [ -n "${G1_STAGES:-}" ]; then   # G1_STAGES=synth-eval-raw with --synth-shards 2: both GPUs on synth-eval
       CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream G1 --stages "$G1_STAGES" --deadline "$deadline" "$@" > $R/G1.log 2>&1 < /dev/null &
     else
       CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
     fi
   elif [ "$ngpu" -ge 4 ]; then   # four: the cycles (gated on the short sets), a follower measuring each kept cycle on the synthesized sets, the experiments, the rest
-    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-synth-eval-raw,seeds} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-seeds} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
     CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
     CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream G2 --stages exp,arms,arrow,seeds --deadline "$deadline" "$@" > $R/G2.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream G3 --stages cycle-synth-base,synth-eval-raw,seeds,cycle-synth --deadline "$deadline" "$@" > $R/G3.log 2>&1 < /dev/null &
+    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream G3 --stages ${G3_STAGES:-cycle-synth-base,seeds,cycle-synth} --deadline "$deadline" "$@" > $R/G3.log 2>&1 < /dev/null &
   else
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $moreA "$@" > $R/A.log 2>&1 < /dev/null &
   fi
