@@ -4,7 +4,7 @@
 
 # %% ../nbs/85_distributed.ipynb 2
 from __future__ import annotations
-import os, time
+import os, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +41,9 @@ class Team:
 
     @property
     def device(self):
+        "This process's GPU: under torchrun it is the only one the process sees (`team` narrowed `CUDA_VISIBLE_DEVICES`)"
         import torch
-        return torch.device("cuda", self.local_index) if torch.cuda.is_available() else torch.device("cpu")
+        return torch.device("cuda", 0) if torch.cuda.is_available() else torch.device("cpu")
 
     def _mark(self, folder, name, what, i): return Path(folder)/f".{name}.{self.job}.{what}-{i}"
 
@@ -66,20 +67,38 @@ class Team:
         self._until(folder, name, "left", timeout, poll)
         for f in Path(folder).glob(f".{name}.{self.job}.*"): f.unlink(missing_ok=True)
 
+def _job_id() -> str:
+    "The same in every process of one torchrun job and different for any other: the launcher's pid, its start time, the restart count"
+    ppid = os.getppid()
+    try: start = Path(f"/proc/{ppid}/stat").read_text().rsplit(")", 1)[1].split()[19]   # field 22, starttime (the pid may be reused)
+    except (OSError, IndexError): start = "0"
+    return f"{ppid}-{start}-{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}"
+
+def _one_gpu(local: int):
+    "Let this process see only its own GPU, before CUDA starts: transformers' `Trainer` in a process alone takes every GPU it sees (`nn.DataParallel` from `cuda:0`)"
+    import torch
+    vis = [v.strip() for v in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if v.strip()]
+    if vis and local >= len(vis): raise RuntimeError(f"team(): LOCAL_RANK={local} but CUDA_VISIBLE_DEVICES={','.join(vis)} lists {len(vis)} devices")
+    os.environ["CUDA_VISIBLE_DEVICES"] = vis[local] if vis else str(local)
+    if torch.cuda.is_available() and torch.cuda.device_count() != 1:   # CUDA read the variable before: too late to narrow it
+        raise RuntimeError(f"team(): CUDA was started before team() and sees {torch.cuda.device_count()} GPUs; call team() first")
+
 _TEAM = None
 def team() -> Team:
-    "This process's place in its torchrun job (a team of one without torchrun). The first call pins the GPU and takes torchrun's variables out of the environment"
+    "This process's place in its torchrun job (a team of one without torchrun). The first call narrows the process to its GPU and takes torchrun's variables out of the environment"
     global _TEAM
     if _TEAM is not None: return _TEAM
     n = int(os.environ.get("WORLD_SIZE", "1"))
     if n > 1:
-        from accelerate import PartialState
-        if PartialState._shared_state.get("num_processes", 1) > 1:
+        acc = sys.modules.get("accelerate.state")   # not imported here: an import could start CUDA before `_one_gpu`
+        if acc is not None and acc.PartialState._shared_state.get("num_processes", 1) > 1:
             raise RuntimeError("team(): accelerate already runs this process in a process group (world() was called first); "
                                "a process's own training would be wrapped in DDP")
-        _TEAM = Team(int(os.environ["RANK"]), n, int(os.environ.get("LOCAL_RANK", "0")), str(os.getppid()))
+        if int(os.environ.get("LOCAL_WORLD_SIZE", n)) != n:
+            raise RuntimeError(f"team(): a parallel night runs on one machine (WORLD_SIZE={n}, LOCAL_WORLD_SIZE={os.environ['LOCAL_WORLD_SIZE']}): its processes meet through files")
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        _TEAM = Team(int(os.environ["RANK"]), n, local, _job_id())
         for v in TORCHRUN_VARS: os.environ.pop(v, None)
-        import torch
-        if torch.cuda.is_available(): torch.cuda.set_device(_TEAM.local_index)   # "cuda" is this process's GPU from now on
+        _one_gpu(local)
     else: _TEAM = Team(job=str(os.getpid()))
     return _TEAM

@@ -93,7 +93,8 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
         if not st.is_main_process: (pm.unload() if hasattr(pm, "unload") else pm); return metrics   # the first process goes on alone
         for i in range(1, st.num_processes):
             f = out/f".lora-metrics-{i}.json"; m = json.loads(f.read_text()); f.unlink()
-            metrics["lora"].update(m["lora"]); metrics.setdefault("skipped", {}).update(m.get("skipped", {}))
+            metrics["lora"].update(m["lora"])
+            if m.get("skipped"): metrics.setdefault("skipped", {}).update(m["skipped"])
         st.clean(out, "library")   # a killed job's marks would be left in the night's folder
     trained = [t for t in groups if t in lib.names]
     if not trained: raise ValueError(f"no task could be trained ({metrics.get('skipped')})")

@@ -52,7 +52,7 @@ if [ ! -f $R/started ]; then
   # MULTIGPU="--set train --limit 64 --run mg-1": once the streams end, one GPU against two (bench/bench_multigpu.py) on the model they converted,
   # if 240 s or more are left before the deadline ('campaign[.]py' so that this waiter doesn't find itself)
   if [ -n "${MULTIGPU:-}" ] && [ "$ngpu" -ge 2 ]; then
-    setsid nohup bash -c "while pgrep -f 'campaign[.]py --stream' >/dev/null; do sleep 5; done
+    setsid nohup bash -c "sleep 10; while pgrep -f 'campaign[.]py --stream' >/dev/null; do sleep 5; done
       left=\$(( $(cat $R/started) + $deadline - \$(date +%s) ))
       if [ \$left -gt 240 ]; then timeout \$left python3 bench/bench_multigpu.py $MULTIGPU --home /root/sc --out $R/multigpu.json; else echo only \$left s left: no benchmark; fi" > $R/multigpu.log 2>&1 < /dev/null &
   fi
