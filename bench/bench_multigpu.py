@@ -1,6 +1,6 @@
 """One GPU against two, side by side in one run on a machine with two GPUs.
 
-    python bench/bench_multigpu.py --set synth-dev --limit 128 --run c001-day --home /root/sc
+    python bench/bench_multigpu.py --set train --limit 64 --run mg-1 --home /root/sc [--night-only]
 
 1. An evaluation (greedy, 3 attempts) of --set/--limit: one process on one GPU, then `torchrun
    --nproc_per_node 2` sharding the koans; wall time of each, and whether the per-koan verdicts match.
@@ -23,19 +23,22 @@ def main():
     ap.add_argument("--set", default="synth-dev"); ap.add_argument("--limit", type=int, default=128)
     ap.add_argument("--run", default=None, help="a day's run for the library benchmark"); ap.add_argument("--home", default=os.environ.get("SLEEPY_CODER_HOME"))
     ap.add_argument("--model", default="qwen2.5-coder-1.5b"); ap.add_argument("--out", default=None)
+    ap.add_argument("--night-only", action="store_true", help="skip the two-process evaluation: only the one-process one, which makes "
+                    "the day run mg-1 for the night (use --run mg-1)")
     a = ap.parse_args()
     env = dict(os.environ, SLEEPY_CODER_HOME=a.home)
     torchrun = [sys.executable, "-m", "torch.distributed.run"]   # torchrun itself, found through this Python (its script may not be on PATH)
     ev = ["eval", "--model", a.model, "--set", a.set, "--limit", str(a.limit), "--no-cache"]
     res = {}
     res["eval_1gpu_s"], _ = timed([sys.executable, "-m", "sleepy_coder.cli", *ev, "--name", "mg-1"], dict(env, CUDA_VISIBLE_DEVICES="0"), res)
-    res["eval_2gpu_s"], _ = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *ev, "--name", "mg-2"], env, res)
-    db = sqlite3.connect(Path(a.home)/"episodes.sqlite")
-    q = "select e.koan, e.passed from episodes e join runs r on e.run_id = r.id where r.name = ? and e.final = 1 order by koan"
-    one, two = db.execute(q, ("mg-1",)).fetchall(), db.execute(q, ("mg-2",)).fetchall()
-    res["eval_verdicts_differ"] = [k for (k, x), (_, y) in zip(one, two) if x != y]
-    res["eval_speedup"] = round(res["eval_1gpu_s"] / res["eval_2gpu_s"], 2)
-    print(json.dumps(res), flush=True)
+    if not a.night_only:
+        res["eval_2gpu_s"], _ = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *ev, "--name", "mg-2"], env, res)
+        db = sqlite3.connect(Path(a.home)/"episodes.sqlite")
+        q = "select e.koan, e.passed from episodes e join runs r on e.run_id = r.id where r.name = ? and e.final = 1 order by koan"
+        one, two = db.execute(q, ("mg-1",)).fetchall(), db.execute(q, ("mg-2",)).fetchall()
+        res["eval_verdicts_differ"] = [k for (k, x), (_, y) in zip(one, two) if x != y]
+        res["eval_speedup"] = round(res["eval_1gpu_s"] / res["eval_2gpu_s"], 2)
+        print(json.dumps(res), flush=True)
     if a.run:
         sl = ["sleep", a.run, "--model", a.model, "--self-verify", "0", "--no-cache"]
         out = Path(a.home)/"mg-nights"; shutil.rmtree(out, ignore_errors=True)
