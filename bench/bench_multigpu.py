@@ -16,7 +16,7 @@ def timed(cmd, env, res=None):
     if r.returncode:   # a failed run's time is no measurement: what was measured before it, then the failure
         if res: print(json.dumps(res), flush=True)
         sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-3000:]}")
-    return round(time.time() - t0, 1), r.returncode
+    return round(time.time() - t0, 1)
 
 def main():
     ap = argparse.ArgumentParser()
@@ -30,9 +30,9 @@ def main():
     torchrun = [sys.executable, "-m", "torch.distributed.run"]   # torchrun itself, found through this Python (its script may not be on PATH)
     ev = ["eval", "--model", a.model, "--set", a.set, "--limit", str(a.limit), "--no-cache"]
     res = {}
-    res["eval_1gpu_s"], _ = timed([sys.executable, "-m", "sleepy_coder.cli", *ev, "--name", "mg-1"], dict(env, CUDA_VISIBLE_DEVICES="0"), res)
+    res["eval_1gpu_s"] = timed([sys.executable, "-m", "sleepy_coder.cli", *ev, "--name", "mg-1"], dict(env, CUDA_VISIBLE_DEVICES="0"), res)
     if not a.night_only:
-        res["eval_2gpu_s"], _ = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *ev, "--name", "mg-2"], env, res)
+        res["eval_2gpu_s"] = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *ev, "--name", "mg-2"], env, res)
         db = sqlite3.connect(Path(a.home)/"episodes.sqlite")
         q = "select e.koan, e.passed from episodes e join runs r on e.run_id = r.id where r.name = ? and e.final = 1 order by koan"
         one, two = db.execute(q, ("mg-1",)).fetchall(), db.execute(q, ("mg-2",)).fetchall()
@@ -42,8 +42,8 @@ def main():
     if a.run:
         sl = ["sleep", a.run, "--model", a.model, "--self-verify", "0", "--no-cache"]
         out = Path(a.home)/"mg-nights"; shutil.rmtree(out, ignore_errors=True)
-        res["night_1gpu_s"], _ = timed([sys.executable, "-m", "sleepy_coder.cli", *sl, "--out", str(out/"one")], dict(env, CUDA_VISIBLE_DEVICES="0"), res)
-        res["night_2gpu_s"], _ = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *sl, "--out", str(out/"two")], env, res)
+        res["night_1gpu_s"] = timed([sys.executable, "-m", "sleepy_coder.cli", *sl, "--out", str(out/"one")], dict(env, CUDA_VISIBLE_DEVICES="0"), res)
+        res["night_2gpu_s"] = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *sl, "--out", str(out/"two")], env, res)
         res["night_speedup"] = round(res["night_1gpu_s"] / res["night_2gpu_s"], 2)
         from safetensors.torch import load_file   # the same adapters? (each process trains its own, on its own GPU, with the same seed)
         diff = {}

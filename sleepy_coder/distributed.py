@@ -34,7 +34,7 @@ class Team:
     process_index: int = 0
     num_processes: int = 1
     local_index: int = 0
-    job: str = ""          # the same in every process of the job: the launcher's pid (this process's own without torchrun)
+    job: str = ""          # the same in every process of the job (`_job_id`; this process's pid without torchrun)
 
     @property
     def is_main_process(self) -> bool: return self.process_index == 0
