@@ -367,6 +367,7 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
                 group_by:str="code",        # tasks by first error code, or by family
                 self_verify:int=4,          # sampled candidates per failed koan, kept if they pass
                 replay:float=0.25,          # replay examples per reference example
+                replay_from:str="model",    # a replayed koan's fix: the model's passing candidate, or its "reference" fix
                 k:int=32,                   # basis directions kept per side
                 p:int=4,                    # columns of each task's coefficients
                 db:str=None,                # episode database (default: SLEEPY_CODER_HOME/episodes.sqlite)
@@ -380,11 +381,13 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
     from sleepy_coder.night import NightConfig, sleep
     from sleepy_coder.generate import HFPolicy
     from sleepy_coder.share.config import ShareConfig
+    if replay_from not in ("model", "reference"): raise UserError(f"--replay-from {replay_from!r}: use model or reference")
+    if not replay >= 0: raise UserError(f"--replay {replay}: use a share of 0 or more")
     store = EpisodeStore(db or writable_home()/"episodes.sqlite")
     eps = store.episodes(store.run_id(run))
     ks = {**_corpus()[0]}
     held = {i for s in ("frozen30", "twins") for i in _sets_ids(s)}
-    cfg = NightConfig(group_by=group_by, self_verify=self_verify, replay=replay, seed=seed,
+    cfg = NightConfig(group_by=group_by, self_verify=self_verify, replay=replay, replay_from=replay_from, seed=seed,
                       share=replace(NightConfig().share, k=k, p=p))
     from sleepy_coder.distributed import team
     st = team()   # under torchrun, the library's adapters train in parallel, one process per GPU, with no process group

@@ -25,6 +25,7 @@ class NightConfig:
     group_by: str = "code"          # tasks by first error code, or by family
     min_examples: int = 4           # smaller tasks join `misc`
     replay: float = 0.25            # replay examples per reference example, from koans the day passed
+    replay_from: str = "model"      # a replayed koan's fix: the model's passing candidate, or its "reference" fix
     self_verify: int = 4            # sampled candidates per failed koan, kept if they pass (0: none)
     last_attempt: bool = True       # also learn from the last failed attempt's prompt
     lora: LoraTrainConfig = field(default_factory=LoraTrainConfig)
@@ -49,7 +50,7 @@ def read_examples(path) -> dict[str, list[Example]]:
 def night_examples(day_eps, koans: dict[str, Koan], policy, harness, cfg: NightConfig, held_out: set[str] = frozenset(), prompt=None):
     "The night's examples by task: reference fixes, self-verified fixes of the failed koans, replay"
     from sleepy_coder.prompt import PromptConfig
-    ex = examples_from_episodes(day_eps, koans, held_out, cfg.last_attempt, cfg.replay, cfg.seed)
+    ex = examples_from_episodes(day_eps, koans, held_out, cfg.last_attempt, cfg.replay, cfg.seed, cfg.replay_from)
     failed = sorted({e.koan for e in ex if e.source == "reference"})
     if cfg.self_verify and policy is not None and failed:
         ex += self_verified([koans[k] for k in failed], policy, harness, cfg.self_verify, prompt or PromptConfig(), held_out, cfg.seed)

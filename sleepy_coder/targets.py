@@ -41,8 +41,11 @@ def assert_trainable(koan_ids, held_out_ids: set[str]):
 
 # %% ../nbs/60_targets.ipynb
 def examples_from_episodes(eps, koans: dict[str, Koan], held_out: set[str] = frozenset(), last_attempt: bool = True,
-                           replay: float = 0.0, seed: int = 0) -> list[Example]:
-    "Reference fixes for the failed koans of a run's episodes (and replay of a share of the passed ones)"
+                           replay: float = 0.0, seed: int = 0, replay_from: str = "model") -> list[Example]:
+    """Reference fixes for the failed koans of a run's episodes (and replay of a share of the passed ones: `replay` examples
+    per reference example, with the model's passing candidate, or with the koan's reference fix if `replay_from="reference"`)"""
+    if replay_from not in ("model", "reference"): raise ValueError(f"replay_from: {replay_from!r} is neither 'model' nor 'reference'")
+    if not replay >= 0: raise ValueError(f"replay: {replay!r} is not a share >= 0")
     ex, passed = [], []
     for kid, g in eps.sort_values("attempt").groupby("koan"):
         if kid not in koans or not (g.final == 1).any(): continue
@@ -52,7 +55,8 @@ def examples_from_episodes(eps, koans: dict[str, Koan], held_out: set[str] = fro
         ex += [Example(kid, p, completion_for(p, k.fixed), "reference", tuple(k.errors), k.family) for p in prompts if p]
     rng = random.Random(seed)
     for k, e in rng.sample(passed, min(len(passed), round(replay * len(ex)))):
-        if e.prompt and e.candidate: ex.append(Example(k.id, e.prompt, completion_for(e.prompt, e.candidate), "replay", tuple(k.errors), k.family))
+        fix = k.fixed if replay_from == "reference" else e.candidate
+        if e.prompt and fix: ex.append(Example(k.id, e.prompt, completion_for(e.prompt, fix), "replay", tuple(k.errors), k.family))
     assert_trainable({e.koan for e in ex}, held_out)
     return ex
 

@@ -53,6 +53,8 @@ def koan_dir(tmp_path):
     (["cycle", "--cycles", "0"], ["at least 1"]),
     (["cycle", "--route-tolerance", "-1"], ["--route-tolerance -1"]),
     (["eval", "--cycle", "3", "--model", "tiny-random"], ["no cycle 3"]),
+    (["sleep", "day", "--model", "tiny-random", "--replay-from", "gold"], ["--replay-from 'gold'", "reference"]),
+    (["sleep", "day", "--model", "tiny-random", "--replay", "-1"], ["--replay -1"]),
 ])
 def test_bad_arguments_get_one_line(tmp_path, argv, words):
     r = cli(tmp_path, *argv)
