@@ -30,7 +30,8 @@ def main():
     torchrun = [sys.executable, "-m", "torch.distributed.run"]   # torchrun itself, found through this Python (its script may not be on PATH)
     ev = ["eval", "--model", a.model, "--set", a.set, "--limit", str(a.limit), "--no-cache"]
     res = {}
-    res["eval_1gpu_s"] = timed([sys.executable, "-m", "sleepy_coder.cli", *ev, "--name", "mg-1"], dict(env, CUDA_VISIBLE_DEVICES="0"), res)
+    one_gpu = os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0]   # the first of the GPUs this benchmark was given (on a 4-GPU host, e.g. 2,3)
+    res["eval_1gpu_s"] = timed([sys.executable, "-m", "sleepy_coder.cli", *ev, "--name", "mg-1"], dict(env, CUDA_VISIBLE_DEVICES=one_gpu), res)
     if not a.night_only:
         res["eval_2gpu_s"] = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *ev, "--name", "mg-2"], env, res)
         db = sqlite3.connect(Path(a.home)/"episodes.sqlite")
@@ -42,7 +43,7 @@ def main():
     if a.run:
         sl = ["sleep", a.run, "--model", a.model, "--self-verify", "0", "--no-cache"]
         out = Path(a.home)/"mg-nights"; shutil.rmtree(out, ignore_errors=True)
-        res["night_1gpu_s"] = timed([sys.executable, "-m", "sleepy_coder.cli", *sl, "--out", str(out/"one")], dict(env, CUDA_VISIBLE_DEVICES="0"), res)
+        res["night_1gpu_s"] = timed([sys.executable, "-m", "sleepy_coder.cli", *sl, "--out", str(out/"one")], dict(env, CUDA_VISIBLE_DEVICES=one_gpu), res)
         res["night_2gpu_s"] = timed([*torchrun, "--nproc_per_node", "2", "-m", "sleepy_coder.cli", *sl, "--out", str(out/"two")], env, res)
         res["night_speedup"] = round(res["night_1gpu_s"] / res["night_2gpu_s"], 2)
         from safetensors.torch import load_file   # the same adapters? (each process trains its own, on its own GPU, with the same seed)

@@ -9,7 +9,7 @@ on all of synth-eval with the chosen default); `bench` and `ablation` are the ea
 stream runs `--stages` in order, e.g. `exp` (the experiment night: a day on train and synth-train koans,
 targets, the LoRA library and the single LoRA, Share), `arms` (every arm of that night in one mixed-adapter
 pass: base, one LoRA, the library routed, its merges, Share routed, averaged and oracle-routed, the
-random-basis control), `arrow`, `seeds`, `synth-eval-raw` (the raw model on all of synth-eval with the cycles' settings), `cycle-synth` (follows B's cycles: the base and each newest kept cycle on --follow-sets), `cycle-synth-base` (the base only). Every stage writes its results under --out as it goes and skips what
+random-basis control), `arms-synth` (the headline arms of that night on --arms-synth-sets), `arrow`, `seeds`, `synth-eval-raw` (the raw model on all of synth-eval with the cycles' settings), `cycle-synth` (follows B's cycles: the base and each newest kept cycle on --follow-sets), `cycle-synth-base` (the base only). Every stage writes its results under --out as it goes and skips what
 is already there (or what another stream has claimed), so a killed stream resumes; a stage that fails is
 logged and the stream goes on. --deadline (seconds from the start) stops a stream before the device is taken
 back.
@@ -80,15 +80,18 @@ def setup():
     from sleepy_coder.sandbox import Sandbox
     if A.model == "tiny-random":   # a smoke test of the whole campaign on a CPU
         log("device: cpu (smoke test) | sandbox:", Sandbox().capabilities()); return load_model("tiny-random")
-    d = models_dir(A.home)/"qwen2.5-coder-1.5b-bf16"
-    lock = Path(A.home)/"convert.lock"
+    d = models_dir(A.home)/f"{A.model}-bf16"
+    lock = Path(A.home)/f"convert-{A.model}.lock"
+    # gpu-ship's GGUF of the 1.5B is SHIP_MODEL_GGUF; the 0.5B's, shipped beside it, SHIP_MODEL_GGUF_0_5B
+    gguf = os.environ.get("SHIP_MODEL_GGUF" if A.model == "qwen2.5-coder-1.5b" else "SHIP_MODEL_GGUF_" + A.model.split("-")[-1].upper().replace(".", "_"))
     if not (d/"config.json").exists():
+        if not gguf: raise SystemExit(f"no GGUF shipped for {A.model}")
         d.parent.mkdir(parents=True, exist_ok=True)
-        if claim(lock): convert_gguf(Path(os.environ.get("SHIP_MODEL_GGUF", "/root/ship/model.gguf")), d, log)   # the first stream converts; the others wait
+        if claim(lock): convert_gguf(Path(gguf), d, log)   # the first stream converts; the others wait
         else:
             while not (d/"config.json").exists(): time.sleep(2)
-    log("device:", torch.cuda.get_device_name(), "| sandbox:", Sandbox().capabilities())
-    return load_model("qwen2.5-coder-1.5b", A.home, log=log)
+    log("device:", torch.cuda.get_device_name(), "| model:", A.model, "| sandbox:", Sandbox().capabilities())
+    return load_model(A.model, A.home, log=log)
 
 def sets_and_koans():
     from sleepy_coder.koans import load_koans, select
@@ -273,6 +276,7 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
             night = exp_night(lm, sets, koans, exp_config(), h, store)
             if night is None: log("experiments: no night")
         elif st == "arms": all_arms(lm, sets, koans, exp_config(), h, store)
+        elif st == "arms-synth": all_arms(lm, sets, koans, exp_config(), h, store, "exp-arms-synth", A.arms_synth_sets, headline=True)
         elif st == "arrow":
             if (exp_dir()/"night"/"night.json").exists(): arrow_arm(lm, sets, koans, exp_config(), h, store, exp_dir()/"night")
         elif st == "cycle-synth": cycle_synth(lm, sets, h, store)
@@ -330,7 +334,13 @@ def wait_for(f: Path, margin: float = 300) -> bool:
     while not f.exists() and left() > margin: time.sleep(10)
     return f.exists()
 
-def exp_dir() -> Path: return Path(A.home)/"campaign-exp"
+def exp_dir() -> Path:
+    "The experiment nights' folder (one per model)"
+    return Path(A.home)/("campaign-exp" if A.model in ("qwen2.5-coder-1.5b", "tiny-random") else f"campaign-exp-{A.model}")
+
+def model_sha():
+    from sleepy_coder.models import ALIASES
+    return ALIASES[A.model].sha256 if A.model in ALIASES else None
 
 def held_sets(sets): return {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
 
@@ -356,7 +366,7 @@ def exp_night(lm, sets, koans, cfg, h, store):
         groups = night_examples(store.episodes(rid), koans, pol, h, cfg.night, held_sets(sets), cfg.prompt)
         t2 = time.time(); log(f"experiment targets: {sum(map(len, groups.values()))} examples in {len(groups)} tasks, {t2 - t1:.0f} s")
         summ = sleep(lm.model, lm.tokenizer, store.episodes(rid), koans, night, cfg.night, held_out=held_sets(sets),
-                     base_sha256=ALIASES["qwen2.5-coder-1.5b"].sha256, prompt=cfg.prompt, one_lora=True, groups=groups, log=log)
+                     base_sha256=model_sha(), prompt=cfg.prompt, one_lora=True, groups=groups, log=log)
         return dict(day_koans=len(day), day_s=round(t1 - t0, 1), targets_s=round(t2 - t1, 1), night_s=round(time.time() - t2, 1),
                     tasks=summ["tasks"], sources=summ["sources"], basis_s=summ["metrics"].get("basis_seconds"))
     r = build()
@@ -392,10 +402,11 @@ class Prefixed:
         t = self.router(diags, program)
         return None if t is None else self.prefix + t
 
-def all_arms(lm, sets, koans, cfg, h, store):
+def all_arms(lm, sets, koans, cfg, h, store, name="exp-arms", set_names=None, headline=False):
     """Every arm of the experiment night in one pass: the LoRA library, its merges and every Share task (exported as a
     rank-p LoRA, which a test shows gives the Share model's logits) as adapters of one peft model, each row routed to its
-    own adapter, rows grouped by adapter so that each batch runs one adapter (31_generate)"""
+    own adapter, rows grouped by adapter so that each batch runs one adapter (31_generate). `headline`: only the base, the
+    single LoRA, the routed library and Share routed (stage arms-synth, on the long synthesized programs)"""
     from dataclasses import replace
     from peft import set_peft_model_state_dict
     from sleepy_coder.generate import HFPolicy
@@ -406,7 +417,10 @@ def all_arms(lm, sets, koans, cfg, h, store):
     from sleepy_coder.share.model import ShareModel, task_cost, basis_dims
     night = exp_dir()/"night"
     if not wait_for(night/"night.json"): log("arms: no experiment night in time"); return
-    @stage("exp-arms", 420)
+    evs = exp_sets(sets, cfg, set_names)
+    if any(s.startswith("synth-") for s in evs):   # a synthesized program's fix is ~1,000-1,500 tokens
+        cfg = replace(cfg, gen=replace(cfg.gen, max_new_tokens=min(2048, A.max_new_tokens)))
+    @stage(name, 420)
     def run():
         groups = read_examples(night/"examples.jsonl")
         share, router = load_share(lm.model, night)
@@ -418,32 +432,34 @@ def all_arms(lm, sets, koans, cfg, h, store):
                         share_trainable_per_task=sum(c[0].numel() + c[1].numel() for c in share.coefficients(tasks[0]).values()), tasks=tasks)
             rb = random_basis_like(share.basis, seed=0)
         finally: share.unload()
-        t0 = time.time(); ctl = ShareModel(lm.model, rb, cfg.night.share)   # the control: the same k, a random basis, coefficients trained alike
-        try:
-            for t in tasks:
-                if t in groups: ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
-            ctl.set_task(None)
-            exported.update({f"rb_{t}": ctl.to_lora(t) for t in ctl.tasks})
-        finally: ctl.unload()
-        info["random_basis_train_s"] = round(time.time() - t0, 1)
+        if not headline:
+            t0 = time.time(); ctl = ShareModel(lm.model, rb, cfg.night.share)   # the control: the same k, a random basis, coefficients trained alike
+            try:
+                for t in tasks:
+                    if t in groups: ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
+                ctl.set_task(None)
+                exported.update({f"rb_{t}": ctl.to_lora(t) for t in ctl.tasks})
+            finally: ctl.unload()
+            info["random_basis_train_s"] = round(time.time() - t0, 1)
         lib = AdapterLibrary(night/"library"); ltasks = [t for t in lib.names if t != "__all__"]
         pm = lib.load_into(lm.model, ltasks + ["__all__"])
         try:
             for n, (lc, sd) in exported.items():
                 pm.add_adapter(n, lc); res = set_peft_model_state_dict(pm, sd, adapter_name=n)
                 if getattr(res, "unexpected_keys", None): raise RuntimeError(f"exported adapter {n}: unexpected keys {res.unexpected_keys[:3]}")
-            if len(ltasks) > 1:
+            if len(ltasks) > 1 and not headline:
                 pm.add_weighted_adapter(ltasks, [1 / len(ltasks)] * len(ltasks), "mean", combination_type="cat")
                 pm.add_weighted_adapter(ltasks, [1.0] * len(ltasks), "ties", combination_type="ties", density=0.5)
             pm.eval()
             arms = [("base", ConstantRouter(None)), ("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", router),
-                    ("Share routed", Prefixed(router, "sh_", "share-code")), ("random basis, routed", Prefixed(router, "rb_", "random-basis-code"))]
-            if multi: arms += [("Share averaged", ConstantRouter("sh___avg__")), ("Share oracle-routed", Prefixed(oracle(sets, tasks), "sh_", "share-oracle"))]
-            if len(ltasks) > 1: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
+                    ("Share routed", Prefixed(router, "sh_", "share-code"))]
+            if not headline: arms.append(("random basis, routed", Prefixed(router, "rb_", "random-basis-code")))
+            if multi and not headline: arms += [("Share averaged", ConstantRouter("sh___avg__")), ("Share oracle-routed", Prefixed(oracle(sets, tasks), "sh_", "share-oracle"))]
+            if len(ltasks) > 1 and not headline: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
             # one adapter per batch (rows sorted by adapter first): peft's mixed batches loop over the adapters of a batch in every
             # layer, and 8 in one batch cost 9x the base model's decoding step (fourth campaign)
             pol = HFPolicy(pm, lm.tokenizer, replace(cfg.gen, group="adapter", batch_size=A.batch_size or 128), "mixed")
-            r = run_arms(pol, arms, exp_sets(sets, cfg), cfg, h, store, "all arms:")
+            r = run_arms(pol, arms, evs, cfg, h, store, f"{name}:", "xs" if headline else "x")
         finally: pm.unload()
         r["info"] = dict(info, lora_per_task=lib.meta("__all__")["metrics"]["trainable_params"], lora_tasks=ltasks)
         return r
@@ -470,7 +486,7 @@ def seeds(lm, sets, h, store):
             out = exp_dir()/f"seed{seed}"
             if not (out/"share").exists():
                 out.mkdir(parents=True, exist_ok=True)
-                first_night(lm.model, lm.tokenizer, groups, out, ncfg, ALIASES["qwen2.5-coder-1.5b"].sha256, True, log)
+                first_night(lm.model, lm.tokenizer, groups, out, ncfg, model_sha(), True, log)
             pm = AdapterLibrary(out/"library").load_into(lm.model, ["__all__"]); pm.eval()
             try: res = run_arms(HFPolicy(pm, lm.tokenizer, cfg.gen, "lora"), [("one LoRA", ConstantRouter("__all__"))], evs, cfg, h, store, f"seed {seed}:", f"s{seed}")
             finally: pm.unload()
@@ -500,7 +516,11 @@ def capped(cfg):
 
 def exp_config():
     "The experiment night's settings: the cycles', with --cycle-max-new-tokens where its day and its sets hold hand-written koans only"
+    from dataclasses import replace
     cfg = cycle_config()
+    if A.exp_replay is not None or A.exp_replay_from:   # e.g. --exp-replay 100 --exp-replay-from reference: every day koan's reference fix (the team's anchor)
+        cfg = replace(cfg, night=replace(cfg.night, replay=cfg.night.replay if A.exp_replay is None else A.exp_replay,
+                                         replay_from=A.exp_replay_from or cfg.night.replay_from))
     sets = (*A.exp_sets.split(","), *A.seed_sets.split(","))
     if A.cycle_max_new_tokens and not A.exp_day_synth and not any(s.startswith("synth-") for s in sets): cfg = capped(cfg)
     return cfg
@@ -523,7 +543,7 @@ def stream_b(lm, sets, koans):
         if synth := [s for s in (*cfg.day_sets, *cfg.eval_sets) if s.startswith("synth-")]:
             raise SystemExit(f"--cycle-max-new-tokens {A.cycle_max_new_tokens} would cut the replies of {synth}: leave it out, or keep the synthesized sets out of --day-sets and --eval-sets")
         cfg = capped(cfg)
-    sha = ALIASES["qwen2.5-coder-1.5b"].sha256
+    sha = model_sha()
     home = Path(A.home)/"campaign"
     def cycles_up_to(n):
         t = time.time()
@@ -564,11 +584,16 @@ def main():
     ap.add_argument("--exp-sets", default="frozen30,dev,synth-dev,synth-far", help="what the experiment arms and seeds are evaluated on")
     ap.add_argument("--a-stages", default="frozen30,difficulty,seeds,synth-eval", help="stream A's stages, in order (also: bench, ablation, synth-base)")
     ap.add_argument("--stages", default="frozen30,exp,arms,seeds,arrow,difficulty,synth-eval",
-                    help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-eval-raw, synth-base, cycles, cycle-synth, cycle-synth-base, exp, arms, seeds, arrow)")
+                    help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-eval-raw, synth-base, cycles, cycle-synth, cycle-synth-base, exp, arms, arms-synth, seeds, arrow)")
     ap.add_argument("--b-stages", default="cycles,seeds", help="stream B: the cycles, then a seed if one is left")
     ap.add_argument("--exp-day-train", type=int, default=None, help="train koans in the experiment night's day (default: all)")
     ap.add_argument("--exp-day-synth", type=int, default=48, help="synth-train koans in the experiment night's day")
     ap.add_argument("--exp-day-attempts", type=int, default=1, help="attempts in the experiment day (its failures are what the night learns)")
+    ap.add_argument("--exp-replay", type=float, default=None, help="the experiment night's replay examples per reference example (default: the cycles' 0.25)")
+    ap.add_argument("--exp-replay-from", default=None, choices=("model", "reference"), help="the experiment night's replayed fixes: the model's passing "
+                    "candidates (default) or the koans' reference fixes; with a large --exp-replay, every day koan's reference fix (the team's anchor)")
+    ap.add_argument("--arms-synth-sets", default="synth-dev,synth-far", help="stage arms-synth: the headline arms (base, one LoRA, the routed library, "
+                    "Share routed) on these sets (--synth-dev-limit and --synth-far-limit koans), first attempt")
     ap.add_argument("--arms-attempts", type=int, default=None, help="attempts per koan for the experiment arms, Arrow and the seeds (default: the cycles' 3); "
                     "the arms are compared at their first attempt, and each further attempt costs about as much as the first (sixth campaign: 255 s and 264 s)")
     ap.add_argument("--seed-sets", default="frozen30,dev", help="what the seeds of the headline arms are evaluated on")

@@ -36,8 +36,8 @@ def main():
     tar = tarfile.open(dest/"results.tgz", "w:gz")
     def add(name, text):
         b = text.encode(); ti = tarfile.TarInfo(name); ti.size = len(b); ti.mtime = time.time(); tar.addfile(ti, io.BytesIO(b))
-    for f in sorted(out.glob("*")):
-        if f.is_file() and f.stat().st_size < 4_000_000: tar.add(f, arcname=f"out/{f.name}")
+    for f in sorted(out.glob("*")) + sorted(out.glob("*/*")):   # a stream of another model writes under its own folder (--out R/05b)
+        if f.is_file() and f.stat().st_size < 4_000_000: tar.add(f, arcname=f"out/{f.relative_to(out)}")
     for db in sorted(home.glob("episodes*.sqlite")):
         for name, csv in per_koan_tables(db).items(): add(f"runs/{db.stem}/{name}.csv", csv)
     def add_night(n: Path, to: str):
@@ -52,8 +52,8 @@ def main():
     for c in sorted((home/"campaign"/"cycles").glob("[0-9][0-9][0-9]")):
         if (c/"cycle.json").exists(): tar.add(c/"cycle.json", arcname=f"cycles/{c.name}/cycle.json")
         add_night(c/"night", f"cycles/{c.name}")
-    exp = home/"campaign-exp"   # the experiment night and the seeds' nights
-    for n in [exp/"night", *sorted(exp.glob("seed[0-9]"))]: add_night(n, f"exp/{n.name}")
+    for exp in sorted(home.glob("campaign-exp*")):   # the experiment night and the seeds' nights (campaign-exp-MODEL: another model's)
+        for n in [exp/"night", *sorted(exp.glob("seed[0-9]"))]: add_night(n, f"{exp.name.replace('campaign-', '')}/{n.name}")
     tar.close()
     print(f"packed {(dest/'results.tgz').stat().st_size / 1e6:.2f} MB")
     for log in sorted(out.glob("*.log")):

@@ -42,10 +42,28 @@ if [ ! -f $R/started ]; then
       CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
     fi
   elif [ "$ngpu" -ge 4 ]; then   # four: the cycles (gated on the short sets), a follower measuring each kept cycle on the synthesized sets, the experiments, the rest
-    CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream G0 --stages ${G0_STAGES:-seeds} --deadline "$deadline" "$@" > $R/G0.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=1 setsid nohup python3 bench/gpu/campaign.py --stream B --b-stages cycles --deadline "$deadline" "$@" > $R/B.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=2 setsid nohup python3 bench/gpu/campaign.py --stream G2 --stages exp,arms,arrow,seeds --deadline "$deadline" "$@" > $R/G2.log 2>&1 < /dev/null &
-    CUDA_VISIBLE_DEVICES=3 setsid nohup python3 bench/gpu/campaign.py --stream G3 --stages ${G3_STAGES:-cycle-synth-base,seeds,cycle-synth} --deadline "$deadline" "$@" > $R/G3.log 2>&1 < /dev/null &
+    # G1_STAGES=... runs stream G1 instead of B; G0_ARGS, G1_ARGS, G2_ARGS, G3_ARGS are extra campaign arguments of one stream (e.g. another
+    # model: G0_ARGS="--model qwen2.5-coder-0.5b --out $R/05b"); MULTIGPU_FIRST="..." runs bench/bench_multigpu.py with those arguments on
+    # GPUs 0 and 1 as soon as the model is converted, and starts G0 and B (or G1) only when it ends
+    s01="CUDA_VISIBLE_DEVICES=0 setsid nohup bash bench/gpu/stream.sh G0 0 $deadline --stages ${G0_STAGES:-seeds} $* ${G0_ARGS:-} > $R/G0.log 2>&1 < /dev/null &"
+    if [ -n "${G1_STAGES:-}" ]; then s01="$s01
+    setsid nohup bash bench/gpu/stream.sh G1 1 $deadline --stages $G1_STAGES $* ${G1_ARGS:-} > $R/G1.log 2>&1 < /dev/null &"
+    else s01="$s01
+    setsid nohup bash bench/gpu/stream.sh B 1 $deadline --b-stages cycles $* > $R/B.log 2>&1 < /dev/null &"; fi
+    if [ -n "${MULTIGPU_FIRST:-}" ]; then   # the benchmark, then the two streams: one script, run apart from this call
+      cat > $R/multigpu-first.sh <<EOS
+cd $PWD
+until [ -f /root/sc/models/qwen2.5-coder-1.5b-bf16/config.json ]; do sleep 5; done   # streams G2 and G3 convert the model
+left=\$(( $(cat $R/started) + $deadline - 240 - \$(date +%s) ))   # 4 minutes kept for the streams after it
+echo "bench_multigpu: \$left s at most"
+CUDA_VISIBLE_DEVICES=0,1 timeout \$left python3 bench/bench_multigpu.py $MULTIGPU_FIRST --home /root/sc --out $R/multigpu.json
+echo "bench_multigpu: exit \$?"
+$s01
+EOS
+      setsid nohup bash $R/multigpu-first.sh > $R/multigpu.log 2>&1 < /dev/null &
+    else eval "$s01"; fi
+    setsid nohup bash bench/gpu/stream.sh G2 2 $deadline --stages ${G2_STAGES:-exp,arms,arrow,seeds} "$@" ${G2_ARGS:-} > $R/G2.log 2>&1 < /dev/null &
+    setsid nohup bash bench/gpu/stream.sh G3 3 $deadline --stages ${G3_STAGES:-cycle-synth-base,seeds,cycle-synth} "$@" ${G3_ARGS:-} > $R/G3.log 2>&1 < /dev/null &
   else
     CUDA_VISIBLE_DEVICES=0 setsid nohup python3 bench/gpu/campaign.py --stream A --gpu 0 --deadline "$deadline" $moreA "$@" > $R/A.log 2>&1 < /dev/null &
   fi
@@ -65,7 +83,9 @@ while [ "$(date +%s)" -lt "$end" ]; do
   # A stream that has not loaded the model 5 minutes after the start is stuck (a campaign once waited 9 minutes
   # for a conversion no stream ran): return now, so the call shows it while there is device time to fix it.
   if [ $(( $(date +%s) - $(cat $R/started) )) -gt 300 ] && [ -z "${SLEEPY_NO_STUCK_CHECK:-}" ]; then
-    stuck=""; for f in $R/G*.log $R/A.log $R/B.log; do [ -f "$f" ] || continue; grep -q "\] device:" "$f" || stuck="$stuck $(basename $f)"; done   # the streams' logs only
+    stuck=""; for f in $R/G*.log $R/A.log $R/B.log; do   # the streams' logs only; a stream started late (stream.sh writes NAME.start) gets its own 5 minutes
+      [ -f "$f" ] || continue; n=$(basename $f .log); since=$(cat $R/$n.start 2>/dev/null || cat $R/started)
+      [ $(( $(date +%s) - since )) -gt 300 ] && ! grep -q "\] device:" "$f" && stuck="$stuck $n"; done
     if [ -n "$stuck" ]; then echo "STUCK? no model loaded after 300 s in:$stuck"; for f in $R/*.log; do echo "== $f"; tail -c 600 "$f"; echo; done; break; fi
   fi
 done
