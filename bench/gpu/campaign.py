@@ -9,7 +9,8 @@ on all of synth-eval with the chosen default); `bench` and `ablation` are the ea
 stream runs `--stages` in order, e.g. `exp` (the experiment night: a day on train and synth-train koans,
 targets, the LoRA library and the single LoRA, Share), `arms` (every arm of that night in one mixed-adapter
 pass: base, one LoRA, the library routed, its merges, Share routed, averaged and oracle-routed, the
-random-basis control), `arms-synth` (the headline arms of that night on --arms-synth-sets), `arrow`, `seeds`, `synth-eval-raw` (the raw model on all of synth-eval with the cycles' settings), `cycle-synth` (follows B's cycles: the base and each newest kept cycle on --follow-sets), `cycle-synth-base` (the base only). Every stage writes its results under --out as it goes and skips what
+random-basis control), `arms-synth` (the headline arms of that night on --arms-synth-sets), `sweep` (Share routed at other
+k, p and numbers of adapters in the basis, from that night's library), `arrow`, `seeds`, `synth-eval-raw` (the raw model on all of synth-eval with the cycles' settings), `cycle-synth` (follows B's cycles: the base and each newest kept cycle on --follow-sets), `cycle-synth-base` (the base only). Every stage writes its results under --out as it goes and skips what
 is already there (or what another stream has claimed), so a killed stream resumes; a stage that fails is
 logged and the stream goes on. --deadline (seconds from the start) stops a stream before the device is taken
 back.
@@ -276,7 +277,12 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
             night = exp_night(lm, sets, koans, exp_config(), h, store)
             if night is None: log("experiments: no night")
         elif st == "arms": all_arms(lm, sets, koans, exp_config(), h, store)
-        elif st == "arms-synth": all_arms(lm, sets, koans, exp_config(), h, store, "exp-arms-synth", A.arms_synth_sets, headline=True)
+        elif st == "arms-synth":
+            n = A.arms_synth_shards   # with N shards, N stages of every N-th headline arm, claimed by whichever stream comes first
+            for i in range(n):
+                all_arms(lm, sets, koans, exp_config(), h, store, "exp-arms-synth" + (f"-{i + 1}of{n}" if n > 1 else ""), A.arms_synth_sets,
+                         headline=True, shard=(i, n))
+        elif st == "sweep": sweep(lm, sets, exp_config(), h, store)
         elif st == "arrow":
             if (exp_dir()/"night"/"night.json").exists(): arrow_arm(lm, sets, koans, exp_config(), h, store, exp_dir()/"night")
         elif st == "cycle-synth": cycle_synth(lm, sets, h, store)
@@ -402,7 +408,7 @@ class Prefixed:
         t = self.router(diags, program)
         return None if t is None else self.prefix + t
 
-def all_arms(lm, sets, koans, cfg, h, store, name="exp-arms", set_names=None, headline=False):
+def all_arms(lm, sets, koans, cfg, h, store, name="exp-arms", set_names=None, headline=False, shard=(0, 1)):
     """Every arm of the experiment night in one pass: the LoRA library, its merges and every Share task (exported as a
     rank-p LoRA, which a test shows gives the Share model's logits) as adapters of one peft model, each row routed to its
     own adapter, rows grouped by adapter so that each batch runs one adapter (31_generate). `headline`: only the base, the
@@ -455,6 +461,7 @@ def all_arms(lm, sets, koans, cfg, h, store, name="exp-arms", set_names=None, he
                     ("Share routed", Prefixed(router, "sh_", "share-code"))]
             if not headline: arms.append(("random basis, routed", Prefixed(router, "rb_", "random-basis-code")))
             if multi and not headline: arms += [("Share averaged", ConstantRouter("sh___avg__")), ("Share oracle-routed", Prefixed(oracle(sets, tasks), "sh_", "share-oracle"))]
+            if headline: arms = arms[shard[0]::shard[1]]
             if len(ltasks) > 1 and not headline: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
             # one adapter per batch (rows sorted by adapter first): peft's mixed batches loop over the adapters of a batch in every
             # layer, and 8 in one batch cost 9x the base model's decoding step (fourth campaign)
@@ -464,6 +471,57 @@ def all_arms(lm, sets, koans, cfg, h, store, name="exp-arms", set_names=None, he
         r["info"] = dict(info, lora_per_task=lib.meta("__all__")["metrics"]["trainable_params"], lora_tasks=ltasks)
         return r
     return run()
+
+def sweep_points(spec: str) -> list[dict]:
+    """`--sweep` as points: 'k=64;k=0.9,p=8;n=3' -> [{'k': 64}, {'k': 0.9, 'p': 8}, {'n': 3}] (k: directions or a share of the
+    variance per side, p: coefficient columns, n: the largest n tasks' adapters make the basis)"""
+    out = []
+    for pt in filter(None, (x.strip() for x in spec.split(";"))):
+        d = {}
+        for kv in pt.split(","):
+            key, _, v = kv.partition("=")
+            if key not in ("k", "p", "n") or not v: raise SystemExit(f"--sweep: {kv!r} in {pt!r} is not k=..., p=... or n=...")
+            d[key] = float(v) if key == "k" and "." in v else int(v)
+        out.append(d)
+    return out
+
+def sweep(lm, sets, cfg, h, store):
+    """Share routed at other k and p, and with a basis from fewer adapters: each point rebuilds the basis from the experiment
+    night's LoRA library (the adapters are not retrained), starts every task from its projected adapter, trains the coefficients
+    again on the night's examples and evaluates Share routed (the night's router) on --sweep-sets; one stage per point"""
+    from dataclasses import replace
+    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.lora import AdapterLibrary
+    from sleepy_coder.night import read_examples, _train_coefficients
+    from sleepy_coder.router import CodeRouter
+    from sleepy_coder.share.basis import extract_basis, project
+    from sleepy_coder.share.model import ShareModel, basis_dims
+    night = exp_dir()/"night"
+    if not wait_for(night/"night.json", 300): log("sweep: no experiment night in time"); return
+    evs = exp_sets(sets, cfg, A.sweep_sets)
+    for pt in sweep_points(A.sweep):
+        label = ",".join(f"{k}={v}" for k, v in pt.items())
+        @stage(f"sweep-{label}", 200)
+        def one():
+            groups = read_examples(night/"examples.jsonl"); router = CodeRouter.load(night/"router.json")
+            lib = AdapterLibrary(night/"library")
+            tasks = sorted((t for t in lib.names if t != "__all__" and t in groups), key=lambda t: (-len(groups[t]), t))
+            in_basis = tasks[:pt.get("n", len(tasks))]
+            scfg = replace(cfg.night.share, k=pt.get("k", cfg.night.share.k), p=pt.get("p", cfg.night.share.p))
+            dev = next(lm.model.parameters()).device; t0 = time.time()
+            facs = {t: {m: (B.to(dev), A_.to(dev)) for m, (B, A_) in lib.factors(t).items()} for t in tasks}
+            basis = extract_basis([facs[t] for t in in_basis], scfg.k)
+            share = ShareModel(lm.model, basis, scfg)
+            try:
+                for t in tasks: share.add_task(t, init=project(facs[t], basis), seed=cfg.seed, log=log)
+                coef = _train_coefficients(share, lm.tokenizer, groups, replace(cfg.night, share=scfg), log)
+                dims = basis_dims(basis); secs = round(time.time() - t0, 1)
+                r = run_arms(HFPolicy(share, lm.tokenizer, cfg.gen, "share"), [("Share routed", router)], evs, cfg, h, store, f"sweep {label}:",
+                             "sw-" + label)
+            finally: share.unload()
+            return dict(point=pt, basis_tasks=in_basis, k_B=sorted({d[2] for d in dims.values()}), k_A=sorted({d[3] for d in dims.values()}),
+                        trainable_per_task=next(iter(coef.values()))["trainable_params"] if coef else None, seconds=secs, **r)
+        one()
 
 def seeds(lm, sets, h, store):
     "The two headline arms (one LoRA, Share routed) trained again with seeds 1 and 2 on the experiment night's examples"
@@ -584,7 +642,7 @@ def main():
     ap.add_argument("--exp-sets", default="frozen30,dev,synth-dev,synth-far", help="what the experiment arms and seeds are evaluated on")
     ap.add_argument("--a-stages", default="frozen30,difficulty,seeds,synth-eval", help="stream A's stages, in order (also: bench, ablation, synth-base)")
     ap.add_argument("--stages", default="frozen30,exp,arms,seeds,arrow,difficulty,synth-eval",
-                    help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-eval-raw, synth-base, cycles, cycle-synth, cycle-synth-base, exp, arms, arms-synth, seeds, arrow)")
+                    help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-eval-raw, synth-base, cycles, cycle-synth, cycle-synth-base, exp, arms, arms-synth, seeds, arrow, sweep)")
     ap.add_argument("--b-stages", default="cycles,seeds", help="stream B: the cycles, then a seed if one is left")
     ap.add_argument("--exp-day-train", type=int, default=None, help="train koans in the experiment night's day (default: all)")
     ap.add_argument("--exp-day-synth", type=int, default=48, help="synth-train koans in the experiment night's day")
@@ -592,6 +650,11 @@ def main():
     ap.add_argument("--exp-replay", type=float, default=None, help="the experiment night's replay examples per reference example (default: the cycles' 0.25)")
     ap.add_argument("--exp-replay-from", default=None, choices=("model", "reference"), help="the experiment night's replayed fixes: the model's passing "
                     "candidates (default) or the koans' reference fixes; with a large --exp-replay, every day koan's reference fix (the team's anchor)")
+    ap.add_argument("--arms-synth-shards", type=int, default=1, help="stage arms-synth in this many parts (every N-th headline arm), so that "
+                    "several streams listing the stage share it: the whole pass took over 17 minutes of one H200 (eighth campaign)")
+    ap.add_argument("--sweep", default="k=64;k=0.9;p=8;k=64,p=8;n=3;n=6", help="stage sweep: its points, ';' between them, each of k=, p=, n= "
+                    "(directions or a share of the variance per side, coefficient columns, the n largest tasks' adapters in the basis); the rest as the night's")
+    ap.add_argument("--sweep-sets", default="frozen30,dev", help="what each sweep point's Share routed is evaluated on (first attempt with --arms-attempts 1)")
     ap.add_argument("--arms-synth-sets", default="synth-dev,synth-far", help="stage arms-synth: the headline arms (base, one LoRA, the routed library, "
                     "Share routed) on these sets (--synth-dev-limit and --synth-far-limit koans), first attempt")
     ap.add_argument("--arms-attempts", type=int, default=None, help="attempts per koan for the experiment arms, Arrow and the seeds (default: the cycles' 3); "

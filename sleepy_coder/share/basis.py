@@ -191,12 +191,14 @@ def random_basis_like(basis: Basis, seed: int = 0) -> Basis:
     return Basis(beta, alpha, {m: torch.ones(b.shape[1]) for m, b in beta.items()}, {m: torch.ones(a.shape[1]) for m, a in alpha.items()})
 
 def lowrank(B: Tensor, A: Tensor, r: int) -> tuple[Tensor, Tensor]:
-    "The best rank-`r` factors of B @ A (Frobenius), without forming it"
-    QB, RB = torch.linalg.qr(B.double())                   # (d_out, n), (n, n)
-    QA, RA = torch.linalg.qr(A.double().T)                 # (d_in, n), (n, n)
-    U, S, Vh = torch.linalg.svd(RB @ RA.T)                 # (n, n)
-    s = S[:r].sqrt()
-    return (QB @ U[:, :r] * s).float(), (s[:, None] * (Vh[:r] @ QA.T)).float()   # (d_out, r), (r, d_in)
+    "The best rank-`r` factors of B @ A (Frobenius), without forming it; zero columns where B @ A has a lower rank than `r`"
+    QB, RB = torch.linalg.qr(B.double())                   # (d_out, m_B), (m_B, n)
+    QA, RA = torch.linalg.qr(A.double().T)                 # (d_in, m_A), (m_A, n)
+    U, S, Vh = torch.linalg.svd(RB @ RA.T, full_matrices=False)   # (m_B, m), (m,), (m, m_A)
+    q = min(r, S.numel()); s = S[:q].sqrt()
+    Bf, Af = QB @ U[:, :q] * s, s[:, None] * (Vh[:q] @ QA.T)       # (d_out, q), (q, d_in)
+    if q < r: Bf, Af = torch.cat([Bf, Bf.new_zeros(Bf.shape[0], r - q)], 1), torch.cat([Af, Af.new_zeros(r - q, Af.shape[1])], 0)
+    return Bf.float(), Af.float()
 
 def mean_factors(libs: list[Factors], r: int|None = None) -> Factors:
     "Factors of the mean adapter (ΔW averaged over `libs`): exact (rank T·r), or its best rank-`r` approximation"

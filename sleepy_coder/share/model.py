@@ -60,14 +60,17 @@ class ShareModel(nn.Module):
 # %% ../../nbs/73_share.model.ipynb
 def _fit_p(eB: Tensor, eA: Tensor, p: int, gen: torch.Generator) -> tuple[Tensor, Tensor, float]:
     "Coefficients with `p` columns for the same ΔW: truncated optimally (lossy) or padded; and the relative ΔW error"
-    c = eB.shape[1]
+    c, err = eB.shape[1], 0.0
     if c == p: return eB, eA, 0.0
     if c > p:
-        B, A = lowrank(eB, eA.T, p)                                            # (k_B, p), (p, k_A)
+        q = min(p, eB.shape[0], eA.shape[0])                                   # ε_B ε_Aᵀ has rank at most k_B, k_A
+        B, A = lowrank(eB, eA.T, q)                                            # (k_B, q), (q, k_A)
         full = (eB @ eA.T).norm()
-        return B, A.T, float((eB @ eA.T - B @ A).norm() / full) if full > 0 else 0.0
-    pad = torch.empty(eA.shape[0], p - c).uniform_(-0.5, 0.5, generator=gen)
-    return torch.cat([eB, eB.new_zeros(eB.shape[0], p - c)], 1), torch.cat([eA, pad.to(eA)], 1), 0.0
+        err = float((eB @ eA.T - B @ A).norm() / full) if full > 0 else 0.0
+        eB, eA, c = B, A.T, q
+        if c == p: return eB, eA, err
+    pad = torch.empty(eA.shape[0], p - c).uniform_(-0.5, 0.5, generator=gen)   # the columns beyond: zero on B, random on A, so they train
+    return torch.cat([eB, eB.new_zeros(eB.shape[0], p - c)], 1), torch.cat([eA, pad.to(eA)], 1), err
 
 def _phi_directions(beta: Tensor, phi: int, gen: torch.Generator) -> Tensor:
     "`phi` random orthonormal directions orthogonal to the basis β"
