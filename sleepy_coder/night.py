@@ -14,7 +14,8 @@ from .router import CodeRouter, router_from_groups
 from .share.config import ShareConfig
 
 # %% auto 0
-__all__ = ['ALL_LINEAR', 'NightConfig', 'read_examples', 'night_examples', 'first_night', 'later_night', 'sleep', 'load_share']
+__all__ = ['ALL_LINEAR', 'NightConfig', 'read_examples', 'night_examples', 'share_from_library', 'first_night', 'later_night',
+           'sleep', 'load_share']
 
 # %% ../nbs/76_night.ipynb
 ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -70,11 +71,20 @@ def _train_coefficients(share, tok, groups, cfg: NightConfig, log) -> dict:
     share.set_task(None)
     return metrics
 
-def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=None, one_lora=True, log=print) -> dict:
-    "Library, basis, coefficients and router from scratch; writes `out/library`, `out/share`, `out/router.json`"
-    import torch
+def share_from_library(model, lib: AdapterLibrary, tasks: list[str], cfg: ShareConfig, seed: int = 0, basis_tasks: list[str]|None = None, log=print):
+    """A Share model over `model`: the basis extracted from the library adapters of `basis_tasks` (default: all of `tasks`),
+    and every task of `tasks` starting from its adapter projected onto that basis"""
     from sleepy_coder.share.basis import extract_basis, project
     from sleepy_coder.share.model import ShareModel
+    dev = next(model.parameters()).device     # the SVDs run where the model is (on a GPU, not on a CPU shared with rustc)
+    facs = {t: {m: (B.to(dev), A.to(dev)) for m, (B, A) in lib.factors(t).items()} for t in tasks}
+    basis = extract_basis([facs[t] for t in (basis_tasks or tasks)], cfg.k)
+    share = ShareModel(model, basis, cfg)
+    for t in tasks: share.add_task(t, init=project(facs[t], basis), seed=seed, log=log)
+    return share
+
+def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=None, one_lora=True, log=print) -> dict:
+    "Library, basis, coefficients and router from scratch; writes `out/library`, `out/share`, `out/router.json`"
     from sleepy_coder.distributed import team, shard
     st = team()   # under torchrun: this process's place in the job, with no process group (each process trains its own adapters)
     lib, metrics = AdapterLibrary(out/"library"), {"lora": {}}
@@ -101,11 +111,7 @@ def first_night(model, tok, groups, out: Path, cfg: NightConfig, base_sha256=Non
     if not trained: raise ValueError(f"no task could be trained ({metrics.get('skipped')})")
     base = pm.unload() if hasattr(pm, "unload") else pm    # the plain model again, adapters saved
     t0 = time.time()
-    dev = next(base.parameters()).device     # the SVDs run where the model is (on a GPU, not on a CPU shared with rustc)
-    facs = {t: {m: (B.to(dev), A.to(dev)) for m, (B, A) in lib.factors(t).items()} for t in trained}
-    basis = extract_basis(list(facs.values()), cfg.share.k)
-    share = ShareModel(base, basis, cfg.share)
-    for t in trained: share.add_task(t, init=project(facs[t], basis), seed=cfg.seed, log=log)
+    share = share_from_library(base, lib, trained, cfg.share, cfg.seed, log=log)
     metrics["basis_seconds"] = round(time.time() - t0, 2)
     metrics["coefficients"] = _train_coefficients(share, tok, groups, cfg, log)
     metrics["tasks"] = list(share.tasks)

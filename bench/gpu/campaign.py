@@ -459,10 +459,11 @@ def all_arms(lm, sets, koans, cfg, h, store, name="exp-arms", set_names=None, he
             pm.eval()
             arms = [("base", ConstantRouter(None)), ("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", router),
                     ("Share routed", Prefixed(router, "sh_", "share-code"))]
-            if not headline: arms.append(("random basis, routed", Prefixed(router, "rb_", "random-basis-code")))
-            if multi and not headline: arms += [("Share averaged", ConstantRouter("sh___avg__")), ("Share oracle-routed", Prefixed(oracle(sets, tasks), "sh_", "share-oracle"))]
             if headline: arms = arms[shard[0]::shard[1]]
-            if len(ltasks) > 1 and not headline: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
+            else:
+                arms.append(("random basis, routed", Prefixed(router, "rb_", "random-basis-code")))
+                if multi: arms += [("Share averaged", ConstantRouter("sh___avg__")), ("Share oracle-routed", Prefixed(oracle(sets, tasks), "sh_", "share-oracle"))]
+                if len(ltasks) > 1: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
             # one adapter per batch (rows sorted by adapter first): peft's mixed batches loop over the adapters of a batch in every
             # layer, and 8 in one batch cost 9x the base model's decoding step (fourth campaign)
             pol = HFPolicy(pm, lm.tokenizer, replace(cfg.gen, group="adapter", batch_size=A.batch_size or 128), "mixed")
@@ -492,10 +493,9 @@ def sweep(lm, sets, cfg, h, store):
     from dataclasses import replace
     from sleepy_coder.generate import HFPolicy
     from sleepy_coder.lora import AdapterLibrary
-    from sleepy_coder.night import read_examples, _train_coefficients
+    from sleepy_coder.night import read_examples, share_from_library, _train_coefficients
     from sleepy_coder.router import CodeRouter
-    from sleepy_coder.share.basis import extract_basis, project
-    from sleepy_coder.share.model import ShareModel, basis_dims
+    from sleepy_coder.share.model import basis_dims
     night = exp_dir()/"night"
     if not wait_for(night/"night.json", 300): log("sweep: no experiment night in time"); return
     evs = exp_sets(sets, cfg, A.sweep_sets)
@@ -508,14 +508,11 @@ def sweep(lm, sets, cfg, h, store):
             tasks = sorted((t for t in lib.names if t != "__all__" and t in groups), key=lambda t: (-len(groups[t]), t))
             in_basis = tasks[:pt.get("n", len(tasks))]
             scfg = replace(cfg.night.share, k=pt.get("k", cfg.night.share.k), p=pt.get("p", cfg.night.share.p))
-            dev = next(lm.model.parameters()).device; t0 = time.time()
-            facs = {t: {m: (B.to(dev), A_.to(dev)) for m, (B, A_) in lib.factors(t).items()} for t in tasks}
-            basis = extract_basis([facs[t] for t in in_basis], scfg.k)
-            share = ShareModel(lm.model, basis, scfg)
+            t0 = time.time()
+            share = share_from_library(lm.model, lib, tasks, scfg, cfg.seed, in_basis, log)
             try:
-                for t in tasks: share.add_task(t, init=project(facs[t], basis), seed=cfg.seed, log=log)
                 coef = _train_coefficients(share, lm.tokenizer, groups, replace(cfg.night, share=scfg), log)
-                dims = basis_dims(basis); secs = round(time.time() - t0, 1)
+                dims = basis_dims(share.basis); secs = round(time.time() - t0, 1)
                 r = run_arms(HFPolicy(share, lm.tokenizer, cfg.gen, "share"), [("Share routed", router)], evs, cfg, h, store, f"sweep {label}:",
                              "sw-" + label)
             finally: share.unload()
