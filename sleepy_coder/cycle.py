@@ -9,9 +9,10 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from .koans import Koan
 from .prompt import PromptConfig
-from .generate import GenConfig, HFPolicy
+from .generate import GenConfig
 from .eval import evaluate_many, Arm, per_koan, wilson
-from .night import NightConfig, sleep, load_share
+from .night import NightConfig, sleep
+from .serve import serve
 from .router import CodeRouter
 
 # %% auto 0
@@ -120,11 +121,10 @@ def prune_routes(router: CodeRouter, check_eps: "pd.DataFrame", tolerance: int =
     return CodeRouter({c: t for c, t in router.table.items() if t not in bad}, router.default, router.name), bad
 
 # %% ../nbs/80_cycle.ipynb
-def _policy(model, tok, cfg: CycleConfig, night_dir, name):
-    "The policy of a cycle (base model, or base + a night's Share state) and its router; a function to undo it"
-    if night_dir is None: return HFPolicy(model, tok, cfg.gen, name), None, lambda: None
-    share, router = load_share(model, night_dir)
-    return HFPolicy(share, tok, cfg.gen, name), router, share.unload
+def _policy(model, tok, cfg: CycleConfig, night_dir, name, folder=None):
+    "The policy of a cycle (the base model, or a night's Share tasks, routed) and its router, from `serve`; a function to undo it"
+    s = serve(model, cfg.gen, night=night_dir, tokenizer=tok, folder=folder, name=name)
+    return s.policy, s.route, s.close
 
 def _evaluate_sets(policy, router, sets, cfg, harness, store, n, progress) -> dict:
     "Every evaluation set in one pass (bigger batches), each stored as its own run; per-koan results by set"
@@ -132,14 +132,14 @@ def _evaluate_sets(policy, router, sets, cfg, harness, store, n, progress) -> di
     rids = evaluate_many([], arms, policy, harness, store, cfg.attempts, cycle=n, progress=progress, desc=f"cycle {n}: evaluation")
     return {s: per_koan(store.episodes(rids[f"c{n:03d}-{s}"])) for s in cfg.eval_sets}
 
-def _check_routes(model, tok, cfg: CycleConfig, night_dir: Path, day_eps, koans, harness, store, n, progress, log) -> dict:
+def _check_routes(model, tok, cfg: CycleConfig, night_dir: Path, day_eps, koans, harness, store, n, progress, log, folder=None) -> dict:
     "Run the day's passed koans with the new night's routes; stop routing the tasks that broke one (router.json rewritten, the first kept)"
     passed = per_koan(day_eps)
     ids = [k for k in passed.index[passed["pass@K"].astype(bool)] if k in koans]
     if not ids: return dict(koans=0, pruned={})
     orig = night_dir/"router-unchecked.json"
     if not orig.exists(): shutil.copyfile(night_dir/"router.json", orig)
-    pol, _, undo = _policy(model, tok, cfg, night_dir, f"cycle {n} route check")
+    pol, _, undo = _policy(model, tok, cfg, night_dir, f"cycle {n} route check", folder)
     router = CodeRouter.load(orig)   # the night's own table, also when resumed after router.json was pruned
     try: rid = evaluate_many([koans[k] for k in ids], [Arm(f"c{n:03d}-check", cfg.prompt, router)], pol, harness, store, cfg.attempts,
                              cycle=n, progress=progress, desc=f"cycle {n}: route check")[f"c{n:03d}-check"]
@@ -152,7 +152,8 @@ def _check_routes(model, tok, cfg: CycleConfig, night_dir: Path, day_eps, koans,
 def _metrics(pks) -> dict: return {s: dict(n=len(p), **{m: int(p[m].sum()) for m in ("pass@1", "pass@K", "compiles")}) for s, p in pks.items()}
 
 def run_cycles(model, tok, sets: dict[str, list[Koan]], harness, store, home, cfg: CycleConfig, cycles_to_run: int,
-               koans: dict[str, Koan], held_out: set[str] = frozenset(), base_sha256=None, progress=True, log=print) -> list[dict]:
+               koans: dict[str, Koan], held_out: set[str] = frozenset(), base_sha256=None, progress=True, log=print,
+               model_folder=None) -> list[dict]:   # the model's folder, for the vLLM engine
     "Run cycles until `cycles_to_run` candidates (after the base, cycle 0) have records; resumes what is there"
     home = Path(home); cycles_dir(home).mkdir(parents=True, exist_ok=True)
     for s in (*cfg.eval_sets, *cfg.day_sets):
@@ -164,12 +165,12 @@ def run_cycles(model, tok, sets: dict[str, list[Koan]], harness, store, home, cf
         kept_night = Path(kept["night"]) if kept and kept.get("night") else None
         rec = dict(cycle=n, config=asdict(cfg), base_sha256=base_sha256, from_cycle=kept["cycle"] if kept else None, seconds={})
         if n == 0:   # the base model: measured, and kept by definition
-            pol, router, undo = _policy(model, tok, cfg, None, "base")
+            pol, router, undo = _policy(model, tok, cfg, None, "base", model_folder)
             pks = _evaluate_sets(pol, router, sets, cfg, harness, store, 0, progress); undo()
             rec.update(kept=True, reason="the base model", night=None, metrics=_metrics(pks))
         else:
             from sleepy_coder.night import night_examples
-            pol, router, undo = _policy(model, tok, cfg, kept_night, f"cycle {kept['cycle']}")
+            pol, router, undo = _policy(model, tok, cfg, kept_night, f"cycle {kept['cycle']}", model_folder)
             day = day_sample(sets, cfg, n)
             rid = evaluate_many(day, [Arm(f"c{n:03d}-day", cfg.prompt, router)], pol, harness, store, cfg.attempts, cycle=n,
                                 progress=progress, desc=f"cycle {n}: day")[f"c{n:03d}-day"]
@@ -183,9 +184,9 @@ def run_cycles(model, tok, sets: dict[str, list[Koan]], harness, store, home, cf
             rec["seconds"]["day"], rec["seconds"]["night"] = round(t1 - t0, 1), round(time.time() - t1, 1)
             if cfg.check_routes:
                 t2 = time.time()
-                rec["route_check"] = _check_routes(model, tok, cfg, d/"night", store.episodes(rid), koans, harness, store, n, progress, log)
+                rec["route_check"] = _check_routes(model, tok, cfg, d/"night", store.episodes(rid), koans, harness, store, n, progress, log, model_folder)
                 rec["seconds"]["route_check"] = round(time.time() - t2, 1)
-            pol, router, undo = _policy(model, tok, cfg, d/"night", f"cycle {n}")
+            pol, router, undo = _policy(model, tok, cfg, d/"night", f"cycle {n}", model_folder)
             pks = _evaluate_sets(pol, router, sets, cfg, harness, store, n, progress); undo()
             kept_pks = {s: per_koan(store.episodes(store.run_id(f"c{kept['cycle']:03d}-{s}"))) for s in cfg.eval_sets}
             g = gate(pks, kept_pks, cfg)

@@ -10,10 +10,11 @@ from typing import Protocol, runtime_checkable
 from .prompt import FENCE
 
 # %% auto 0
-__all__ = ['ENGINES', 'GenConfig', 'Generation', 'stop_token_ids', 'reply_stops', 'generate', 'Policy', 'HFPolicy']
+__all__ = ['ENGINES', 'ALL_ENGINES', 'GenConfig', 'Generation', 'stop_token_ids', 'reply_stops', 'generate', 'Policy', 'HFPolicy']
 
 # %% ../nbs/31_generate.ipynb
-ENGINES = ("generate", "static", "cb")
+ENGINES = ("generate", "static", "cb")         # transformers' engines, which `generate` runs
+ALL_ENGINES = ("auto", *ENGINES, "vllm")      # auto: vLLM on a GPU where it imports, else `generate` (`serve.resolve_engine`)
 
 @dataclass(frozen=True)
 class GenConfig:
@@ -25,7 +26,7 @@ class GenConfig:
     top_p: float = 0.95
     n: int = 1                  # candidates per prompt (sampling only)
     seed: int = 0
-    engine: str = "generate"    # one of ENGINES
+    engine: str = "auto"        # one of ALL_ENGINES
     max_cache_len: int = 4096   # `static`: the one cache size (prompt plus reply)
     group: str = "adapter"      # what batches rows together first: "adapter" (fewer adapters per peft batch) or "length" (long rows of many adapters in one batch)
 
@@ -33,7 +34,7 @@ class GenConfig:
         if self.n > 1 and not self.do_sample: raise ValueError(f"GenConfig(n={self.n}) needs do_sample=True: greedy decoding gives n identical candidates")
         if self.n < 1 or self.batch_size < 1 or self.max_new_tokens < 1: raise ValueError("GenConfig: n, batch_size and max_new_tokens must be at least 1")
         if self.do_sample and not (self.temperature > 0 and 0 < self.top_p <= 1): raise ValueError("GenConfig: sampling needs temperature > 0 and 0 < top_p <= 1")
-        if self.engine not in ENGINES: raise ValueError(f"GenConfig(engine={self.engine!r}): use one of {ENGINES}")
+        if self.engine not in ALL_ENGINES: raise ValueError(f"GenConfig(engine={self.engine!r}): use one of {', '.join(ALL_ENGINES)}")
         if self.group not in ("adapter", "length"): raise ValueError(f"GenConfig(group={self.group!r}): use 'adapter' or 'length'")
         if self.max_new_tokens >= self.max_cache_len: raise ValueError("GenConfig: max_cache_len must leave room for the prompt")
 
@@ -232,6 +233,7 @@ def generate(model, tokenizer, prompts: list[str], cfg: GenConfig = GenConfig(),
     "`cfg.n` replies for each prompt, in order; `adapters` names an adapter (or None, the base model) per prompt"
     if not prompts: return []
     if adapters is not None and len(adapters) != len(prompts): raise ValueError(f"{len(adapters)} adapters for {len(prompts)} prompts")
+    if cfg.engine == "vllm": raise ValueError("GenConfig(engine='vllm') runs through `VLLMPolicy` (sleepy_coder.vllm_engine, or `serve`), not transformers' generate")
     if cfg.engine == "cb": return _generate_cb(model, tokenizer, prompts, cfg, adapters)
     return _generate_padded(model, tokenizer, prompts, cfg, adapters, static=cfg.engine == "static")
 

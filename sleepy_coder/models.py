@@ -194,6 +194,7 @@ class LoadedModel:
     tokenizer: object
     device: str
     sha256: str|None = None   # of the GGUF it came from, for aliases
+    path: str|None = None     # the local model folder it was loaded from (what vLLM serves), when there is one
 
 def load_model(name: str = DEFAULT_MODEL, home=None, device=None, log=print) -> LoadedModel:
     "Resolve and load `name` in bf16 on the GPU if there is one, else on the CPU; `home` holds the converted cache"
@@ -210,4 +211,4 @@ def load_model(name: str = DEFAULT_MODEL, home=None, device=None, log=print) -> 
     except OSError as e:
         if isinstance(src, Path): raise
         raise ConnectionError(f"model {name!r} is not an alias, not a local folder, and can't be loaded from the hub: {str(e).splitlines()[0][:200]}") from None
-    return LoadedModel(name, model, tok, device, ALIASES[name].sha256 if name in ALIASES else None)
+    return LoadedModel(name, model, tok, device, ALIASES[name].sha256 if name in ALIASES else None, str(src) if isinstance(src, Path) else None)
