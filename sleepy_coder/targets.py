@@ -12,8 +12,8 @@ from .prompt import FENCE, PromptConfig, build_prompt, extract_code
 from .rustc import Harness, Job
 
 # %% auto 0
-__all__ = ['HELD_OUT', 'Example', 'completion_for', 'assert_trainable', 'examples_from_episodes', 'self_verified', 'task_of',
-           'group', 'data_hash']
+__all__ = ['HELD_OUT', 'Example', 'completion_for', 'held_out_ids', 'assert_trainable', 'examples_from_episodes', 'self_verified',
+           'task_of', 'group', 'data_hash']
 
 # %% ../nbs/60_targets.ipynb
 @dataclass(frozen=True)
@@ -31,7 +31,16 @@ def completion_for(prompt: str, program: str) -> str:
     body = program.rstrip() + "\n```"
     return body if prompt.endswith(FENCE) else FENCE + body
 
-HELD_OUT = ("frozen30", "synth-eval", "synth-far", "twins")
+HELD_OUT = ("frozen30", "dev", "synth-dev", "synth-eval", "synth-far", "twins")   # never trained on: dev and synth-dev choose settings, the rest only measure
+
+def held_out_ids(dirs=()) -> set[str]:
+    "The ids of every koan of the `HELD_OUT` sets: the hand-written ones, and the synthesized ones found in `dirs`"
+    from sleepy_coder.koans import read_set
+    out = set()
+    for s in HELD_OUT:
+        try: out |= set(read_set(s, dirs=dirs))
+        except FileNotFoundError: pass   # a synthesized set that was never made here holds nothing to leak
+    return out
 
 def assert_trainable(koan_ids, held_out_ids: set[str]):
     "Raise if any of `koan_ids` belongs to a held-out set"

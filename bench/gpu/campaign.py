@@ -348,7 +348,10 @@ def model_sha():
     from sleepy_coder.models import ALIASES
     return ALIASES[A.model].sha256 if A.model in ALIASES else None
 
-def held_sets(sets): return {k.id for s in ("frozen30", "synth-eval", "synth-far", "twins", "dev", "synth-dev") for k in sets[s]}
+def held_sets(sets):
+    "Every held-out koan (targets.HELD_OUT), also those of the synthesized sets this campaign loaded"
+    from sleepy_coder.targets import HELD_OUT, held_out_ids
+    return held_out_ids() | {k.id for s in HELD_OUT for k in sets.get(s, [])}
 
 def exp_sets(sets, cfg, names=None):
     from sleepy_coder.cycle import fixed_subset
