@@ -404,25 +404,14 @@ def arrow_arm(lm, sets, koans, cfg, h, store, night):
         finally: am.unload()
     return run()
 
-class Prefixed:
-    "A router whose routes name adapters with a prefix (None stays None: the base model)"
-    def __init__(self, router, prefix, name): self.router, self.prefix, self.name = router, prefix, name
-    def __call__(self, diags, program=None):
-        t = self.router(diags, program)
-        return None if t is None else self.prefix + t
 
 def all_arms(lm, sets, koans, cfg, h, store, name="exp-arms", set_names=None, headline=False, shard=(0, 1)):
-    """Every arm of the experiment night in one pass: the LoRA library, its merges and every Share task (exported as a
-    rank-p LoRA, which a test shows gives the Share model's logits) as adapters of one peft model, each row routed to its
-    own adapter, rows grouped by adapter so that each batch runs one adapter (31_generate). `headline`: only the base, the
-    single LoRA, the routed library and Share routed (stage arms-synth, on the long synthesized programs)"""
+    """Every arm of the experiment night in one pass (sleepy_coder.experiments: every arm's adapters as LoRA folders, one model
+    serving them all, on --arms-engine). `headline`: only the base, the single LoRA, the routed library and Share routed
+    (stage arms-synth, on the long synthesized programs), every `shard[1]`-th of them from `shard[0]`"""
     from dataclasses import replace
-    from peft import set_peft_model_state_dict
-    from sleepy_coder.generate import HFPolicy
-    from sleepy_coder.lora import AdapterLibrary, fit
-    from sleepy_coder.night import read_examples, load_share
-    from sleepy_coder.router import ConstantRouter
-    from sleepy_coder.share.basis import random_basis_like
+    from sleepy_coder.experiments import ARMS, HEADLINE, arm_set, serve_arms, run_arms as run_all
+    from sleepy_coder.lora import AdapterLibrary
     from sleepy_coder.share.model import ShareModel, task_cost, basis_dims
     night = exp_dir()/"night"
     if not wait_for(night/"night.json"): log("arms: no experiment night in time"); return
@@ -431,48 +420,21 @@ def all_arms(lm, sets, koans, cfg, h, store, name="exp-arms", set_names=None, he
         cfg = replace(cfg, gen=replace(cfg.gen, max_new_tokens=min(2048, A.max_new_tokens)))
     @stage(name, 420)
     def run():
-        groups = read_examples(night/"examples.jsonl")
-        share, router = load_share(lm.model, night)
-        tasks = list(share.tasks); multi = len(tasks) > 1
-        try:
-            if multi: share.average("__avg__", tasks, how="delta", log=None)
-            exported = {f"sh_{t}": share.to_lora(t) for t in share.tasks}
-            info = dict(cost=task_cost(basis_dims(share.basis), cfg.night.share.p, cfg.night.lora.r).to_dict("records"),
-                        share_trainable_per_task=sum(c[0].numel() + c[1].numel() for c in share.coefficients(tasks[0]).values()), tasks=tasks)
-            rb = random_basis_like(share.basis, seed=0)
+        t0 = time.time()
+        aset = arm_set(lm.model, lm.tokenizer, night, cfg.night.coef, koans=[k for s in sets.values() for k in s],
+                       arms=HEADLINE[shard[0]::shard[1]] if headline else ARMS, log=log)
+        share = ShareModel.load(lm.model, night/"share")
+        try: info = dict(aset.info, arms_build_s=round(time.time() - t0, 1), cost=task_cost(basis_dims(share.basis), cfg.night.share.p, cfg.night.lora.r).to_dict("records"),
+                         share_trainable_per_task=sum(c[0].numel() + c[1].numel() for c in share.coefficients(share.tasks[0]).values()))
         finally: share.unload()
-        if not headline:
-            t0 = time.time(); ctl = ShareModel(lm.model, rb, cfg.night.share)   # the control: the same k, a random basis, coefficients trained alike
-            try:
-                for t in tasks:
-                    if t in groups: ctl.add_task(t, seed=0, log=None); ctl.set_task(t); fit(ctl, lm.tokenizer, groups[t], cfg.night.coef)
-                ctl.set_task(None)
-                exported.update({f"rb_{t}": ctl.to_lora(t) for t in ctl.tasks})
-            finally: ctl.unload()
-            info["random_basis_train_s"] = round(time.time() - t0, 1)
-        lib = AdapterLibrary(night/"library"); ltasks = [t for t in lib.names if t != "__all__"]
-        pm = lib.load_into(lm.model, ltasks + ["__all__"])
-        try:
-            for n, (lc, sd) in exported.items():
-                pm.add_adapter(n, lc); res = set_peft_model_state_dict(pm, sd, adapter_name=n)
-                if getattr(res, "unexpected_keys", None): raise RuntimeError(f"exported adapter {n}: unexpected keys {res.unexpected_keys[:3]}")
-            if len(ltasks) > 1 and not headline:
-                pm.add_weighted_adapter(ltasks, [1 / len(ltasks)] * len(ltasks), "mean", combination_type="cat")
-                pm.add_weighted_adapter(ltasks, [1.0] * len(ltasks), "ties", combination_type="ties", density=0.5)
-            pm.eval()
-            arms = [("base", ConstantRouter(None)), ("one LoRA", ConstantRouter("__all__")), ("LoRA library routed", router),
-                    ("Share routed", Prefixed(router, "sh_", "share-code"))]
-            if headline: arms = arms[shard[0]::shard[1]]
-            else:
-                arms.append(("random basis, routed", Prefixed(router, "rb_", "random-basis-code")))
-                if multi: arms += [("Share averaged", ConstantRouter("sh___avg__")), ("Share oracle-routed", Prefixed(oracle(sets, tasks), "sh_", "share-oracle"))]
-                if len(ltasks) > 1: arms += [("mean adapter", ConstantRouter("mean")), ("TIES merge", ConstantRouter("ties"))]
-            # one adapter per batch (rows sorted by adapter first): peft's mixed batches loop over the adapters of a batch in every
-            # layer, and 8 in one batch cost 9x the base model's decoding step (fourth campaign)
-            pol = HFPolicy(pm, lm.tokenizer, replace(cfg.gen, group="adapter", batch_size=A.batch_size or 128), "mixed")
-            r = run_arms(pol, arms, evs, cfg, h, store, f"{name}:", "xs" if headline else "x")
-        finally: pm.unload()
-        r["info"] = dict(info, lora_per_task=lib.meta("__all__")["metrics"]["trainable_params"], lora_tasks=ltasks)
+        with serve_arms(lm, aset, replace(cfg.gen, batch_size=A.batch_size or 128), engine=A.arms_engine) as s:
+            tab = run_all(s, aset, evs, h, store, A.arms_attempts or cfg.attempts, cfg.prompt, prefix="xs" if headline else "x")
+            info["engine"] = s.engine
+        r = {}
+        for row in tab.to_dict("records"): r.setdefault(row.pop("arm"), {})[row.pop("set")] = row
+        log(f"{name}:", {a: {s: (v["pass@K"], f"+{v.get('gained', 0)} -{v.get('lost', 0)}") for s, v in d.items()} for a, d in r.items()})
+        lib = AdapterLibrary(night/"library")
+        r["info"] = dict(info, lora_per_task=lib.meta("__all__")["metrics"]["trainable_params"], lora_tasks=info["library"])
         return r
     return run()
 
@@ -615,10 +577,6 @@ def stream_b(lm, sets, koans):
     (Path(A.out)/"cycles.end").write_text(str(n))   # the follower stops when it has caught up
     if A.stream == "B" and "seeds" in A.b_stages: seeds(lm, sets, h, store)   # whichever of A and B comes first takes a seed
 
-def oracle(sets, tasks):
-    from sleepy_coder.router import oracle_router
-    return oracle_router([k for s in sets.values() for k in s], known=set(tasks))
-
 def main():
     global A
     ap = argparse.ArgumentParser()
@@ -667,6 +625,7 @@ def main():
                     "that list the stage share it: on the static cache at 150 rows, all 300 koans take about 20 minutes of one GPU")
     ap.add_argument("--synth-engine", default="static", help="engine of stage synth-eval-raw: with 6,144 positions, the static cache cost 199 s for a first attempt "
                     "of 150 rows (fifth campaign), the dynamic cache 690 s for 300 rows (337 ms a step: its cost is flat in rows only while its cache is small; sixth campaign)")
+    ap.add_argument("--arms-engine", default="auto", help="engine of the experiment arms (sleepy_coder.experiments.serve_arms): auto (vLLM where it imports), vllm, generate or static")
     ap.add_argument("--follow-engine", default="generate", help="engine of stage cycle-synth (falls back to generate on an error)")
     ap.add_argument("--follow-batch", type=int, default=None, help="prompts per batch in stage cycle-synth (default: 32 for the static engine, which pads every batch to it; else --synth-batch)")
     A = ap.parse_args()
