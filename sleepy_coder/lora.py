@@ -4,13 +4,14 @@
 
 # %% ../nbs/61_lora.ipynb 2
 from __future__ import annotations
-import contextlib, json, os, shutil, time
+import contextlib, json, os, shutil, time, zlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from .targets import Example, data_hash
 
 # %% auto 0
-__all__ = ['TrainConfig', 'encode', 'Diverged', 'fit', 'LoraTrainConfig', 'train_lora', 'AdapterLibrary', 'arrow_model']
+__all__ = ['TrainConfig', 'copied_lines', 'token_weights', 'encode', 'Diverged', 'fit', 'LoraTrainConfig', 'train_lora',
+           'AdapterLibrary', 'arrow_model']
 
 # %% ../nbs/61_lora.ipynb
 @dataclass(frozen=True)
@@ -25,18 +26,33 @@ class TrainConfig:
     weight_decay: float = 0.0
     seed: int = 0
     gradient_checkpointing: bool = False
+    copy_weight: float = 1.0   # loss weight of reply tokens on lines copied from the prompt; 1: every reply token alike, less: the edit weighs more
 
     def __post_init__(self):
         if self.epochs <= 0 or self.lr <= 0 or self.batch_size < 1: raise ValueError("TrainConfig: epochs, lr and batch_size must be positive")
+        if not 0 <= self.copy_weight <= 1: raise ValueError(f"TrainConfig(copy_weight={self.copy_weight}): a weight from 0 to 1")
 
-def encode(tokenizer, examples: list[Example], max_len: int) -> tuple[list[dict], int]:
-    "Token ids and labels (prompt masked) of each example; and how many were too long"
+def copied_lines(prompt: str, completion: str) -> list[bool]:
+    "For each line of `completion`: is it exactly a line of `prompt` (a line of the program that the fix keeps)? Fences never are"
+    seen = {l.rstrip() for l in prompt.splitlines()}
+    return [l.rstrip() in seen and not l.lstrip().startswith("```") for l in completion.split("\n")]
+
+def token_weights(tokenizer, prompt: str, completion: str, copy_weight: float) -> list[float]:
+    "A loss weight for each token of `completion` (as `encode` tokenizes it): `copy_weight` on copied lines, 1 on the rest"
+    import bisect
+    enc = tokenizer(completion, add_special_tokens=False, return_offsets_mapping=True)
+    copied, starts = copied_lines(prompt, completion), [0] + [i + 1 for i, ch in enumerate(completion) if ch == "\n"]
+    return [copy_weight if copied[bisect.bisect_right(starts, a) - 1] else 1.0 for a, _ in enc["offset_mapping"]]
+
+def encode(tokenizer, examples: list[Example], max_len: int, copy_weight: float = 1.0) -> tuple[list[dict], int]:
+    "Token ids and labels (prompt masked) of each example, and (`copy_weight` below 1) each label's loss weight; how many were too long"
     rows, skipped = [], 0
     for e in examples:
         p = tokenizer(e.prompt, add_special_tokens=False)["input_ids"]
         c = tokenizer(e.completion, add_special_tokens=False)["input_ids"] + [tokenizer.convert_tokens_to_ids("<|im_end|>")]
         if len(p) + len(c) > max_len: skipped += 1; continue
         rows.append(dict(input_ids=p + c, labels=[-100] * len(p) + c))
+        if copy_weight != 1: rows[-1]["weights"] = [0.0] * len(p) + token_weights(tokenizer, e.prompt, e.completion, copy_weight) + [1.0]   # the end token: 1
     return rows, skipped
 
 class _Collate:
@@ -47,7 +63,11 @@ class _Collate:
         ids = torch.full((len(rows), T), self.pad); lab = torch.full((len(rows), T), -100); att = torch.zeros((len(rows), T), dtype=torch.long)
         for i, r in enumerate(rows):   # right padding for training
             n = len(r["input_ids"]); ids[i, :n] = torch.tensor(r["input_ids"]); lab[i, :n] = torch.tensor(r["labels"]); att[i, :n] = 1
-        return dict(input_ids=ids, labels=lab, attention_mask=att)
+        out = dict(input_ids=ids, labels=lab, attention_mask=att)
+        if "weights" in rows[0]:
+            out["weights"] = w = torch.zeros((len(rows), T))
+            for i, r in enumerate(rows): w[i, :len(r["weights"])] = torch.tensor(r["weights"])
+        return out
 
 # %% ../nbs/61_lora.ipynb
 def _training_args(warmup=0.0, **kw):
@@ -88,11 +108,25 @@ def _skip_nonfinite():
     return SkipNonFinite()
 
 # %% ../nbs/61_lora.ipynb
+def _weighted_trainer():
+    "A `Trainer` whose loss is the weighted mean of the reply tokens' cross-entropy (the batch's `weights`)"
+    import torch
+    from transformers import Trainer
+    class WeightedLoss(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, **kw):
+            w, labels = inputs.pop("weights"), inputs.pop("labels")
+            out = model(**inputs)
+            tgt, w = labels[:, 1:], w[:, 1:]; m = tgt != -100              # position t predicts token t + 1
+            ce = torch.nn.functional.cross_entropy(out.logits[:, :-1][m].float(), tgt[m], reduction="none")   # (reply tokens,)
+            loss = (ce * w[m]).sum() / w[m].sum().clamp_min(1e-8)
+            return (loss, out) if return_outputs else loss
+    return WeightedLoss
+
 def fit(model, tokenizer, examples: list[Example], cfg: TrainConfig = TrainConfig(), out_dir=None) -> dict:
     "Train `model`'s trainable parameters on `examples` (loss on the completion); metrics"
     import torch
     from transformers import Trainer
-    rows, skipped = encode(tokenizer, examples, cfg.max_len)
+    rows, skipped = encode(tokenizer, examples, cfg.max_len, cfg.copy_weight)
     if not rows: raise ValueError(f"no examples to train on ({skipped} longer than max_len={cfg.max_len})")
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     if not n_train: raise ValueError("the model has no trainable parameters")
@@ -106,7 +140,7 @@ def fit(model, tokenizer, examples: list[Example], cfg: TrainConfig = TrainConfi
     was_training = model.training
     t0 = time.time()
     guard = _skip_nonfinite()
-    tr = Trainer(model=model, args=args, train_dataset=rows, data_collator=_Collate(tokenizer.pad_token_id or 0), callbacks=[guard])
+    tr = (_weighted_trainer() if cfg.copy_weight != 1 else Trainer)(model=model, args=args, train_dataset=rows, data_collator=_Collate(tokenizer.pad_token_id or 0), callbacks=[guard])
     with _no_cudnn_attention(): res = tr.train()
     model.train(was_training)
     shutil.rmtree(tmp, ignore_errors=True)
@@ -115,7 +149,9 @@ def fit(model, tokenizer, examples: list[Example], cfg: TrainConfig = TrainConfi
     losses = [h["loss"] for h in tr.state.log_history if "loss" in h]
     return dict(examples=len(rows), skipped_too_long=skipped, trainable_params=n_train, train_loss=res.training_loss,
                 loss_by_epoch=losses, seconds=round(time.time() - t0, 2), tokens=sum(len(r["input_ids"]) for r in rows),
-                skipped_nonfinite_steps=guard.skipped)
+                skipped_nonfinite_steps=guard.skipped,
+                **(dict(edit_token_share=round(sum(w == 1 for r in rows for w, l in zip(r["weights"], r["labels"]) if l != -100)
+                                               / sum(l != -100 for r in rows for l in r["labels"]), 4)) if cfg.copy_weight != 1 else {}))
 
 # %% ../nbs/61_lora.ipynb
 @dataclass(frozen=True)
@@ -126,6 +162,7 @@ class LoraTrainConfig:
     dropout: float = 0.0
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
     train: TrainConfig = field(default_factory=TrainConfig)
+    distinct_init: bool = False   # each adapter starts from its own random A (seeded by its name), so a library's A sides differ
 
     def peft_config(self):
         from peft import LoraConfig
@@ -137,7 +174,7 @@ def train_lora(model, tokenizer, examples: list[Example], name: str, cfg: LoraTr
     from peft import PeftModel, get_peft_model
     if not encode(tokenizer, examples, cfg.train.max_len)[0]:   # refuse before the model is touched
         raise ValueError(f"no examples to train on ({len(examples)} given, none shorter than max_len={cfg.train.max_len})")
-    torch.manual_seed(cfg.train.seed)
+    torch.manual_seed(cfg.train.seed + (zlib.crc32(name.encode()) if cfg.distinct_init else 0))
     if isinstance(model, PeftModel): model.add_adapter(name, cfg.peft_config())
     else: model = get_peft_model(model, cfg.peft_config(), adapter_name=name)
     model.set_adapter(name)

@@ -541,6 +541,12 @@ def exp_config():
     if A.exp_replay is not None or A.exp_replay_from:   # e.g. --exp-replay 100 --exp-replay-from reference: every day koan's reference fix (the team's anchor)
         cfg = replace(cfg, night=replace(cfg.night, replay=cfg.night.replay if A.exp_replay is None else A.exp_replay,
                                          replay_from=A.exp_replay_from or cfg.night.replay_from))
+    if A.exp_copy_weight is not None or A.exp_distinct_init or A.exp_lora_r:   # issue 22's arms c and d: the loss on the edit, the adapters' shape
+        lt = replace(cfg.night.lora.train, copy_weight=cfg.night.lora.train.copy_weight if A.exp_copy_weight is None else A.exp_copy_weight)
+        lora = replace(cfg.night.lora, train=lt, distinct_init=A.exp_distinct_init or cfg.night.lora.distinct_init,
+                       **(dict(r=A.exp_lora_r, alpha=2 * A.exp_lora_r) if A.exp_lora_r else {}))
+        coef = replace(cfg.night.coef, copy_weight=lt.copy_weight)
+        cfg = replace(cfg, night=replace(cfg.night, lora=lora, coef=coef))
     sets = (*A.exp_sets.split(","), *A.seed_sets.split(","))
     if A.cycle_max_new_tokens and not A.exp_day_synth and not any(s.startswith("synth-") for s in sets): cfg = capped(cfg)
     return cfg
@@ -602,6 +608,9 @@ def main():
     ap.add_argument("--stages", default="frozen30,exp,arms,seeds,arrow,difficulty,synth-eval",
                     help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-eval-raw, synth-base, cycles, cycle-synth, cycle-synth-base, exp, arms, arms-synth, seeds, arrow, sweep)")
     ap.add_argument("--b-stages", default="cycles,seeds", help="stream B: the cycles, then a seed if one is left")
+    ap.add_argument("--exp-copy-weight", type=float, default=None, help="the experiment night's loss weight on reply lines copied from the prompt (TrainConfig.copy_weight; default 1: the whole reply)")
+    ap.add_argument("--exp-distinct-init", action="store_true", help="the experiment night's library: each adapter from its own random A (LoraTrainConfig.distinct_init)")
+    ap.add_argument("--exp-lora-r", type=int, default=None, help="the experiment night's LoRA rank (alpha 2r; default: the cycles' 16)")
     ap.add_argument("--exp-day-train", type=int, default=None, help="train koans in the experiment night's day (default: all)")
     ap.add_argument("--exp-day-synth", type=int, default=48, help="synth-train koans in the experiment night's day")
     ap.add_argument("--exp-day-attempts", type=int, default=1, help="attempts in the experiment day (its failures are what the night learns)")
