@@ -16,7 +16,8 @@ from .serve import Served, export_share, write_lora, night_tasks, resolve_engine
 from .vllm_engine import VLLMConfig, VLLMPolicy, hf_defaults, lora_rank, lora_slot, vllm_engine
 
 # %% auto 0
-__all__ = ['ARMS', 'HEADLINE', 'Prefixed', 'ArmSet', 'arm_set', 'serve_arms', 'sign_test', 'run_arms']
+__all__ = ['ARMS', 'HEADLINE', 'Prefixed', 'ArmSet', 'arm_set', 'serve_arms', 'sign_test', 'run_arms', 'train_one_lora',
+           'pass_at_k']
 
 # %% ../nbs/78_experiments.ipynb
 ARMS = ("base", "one LoRA", "LoRA library routed", "Share routed", "Share averaged", "Share oracle-routed",
@@ -145,3 +146,30 @@ def run_arms(served: Served, aset: ArmSet, sets: dict[str, list], harness, store
                                                        gained_koans=c["gained"], lost_koans=c["lost"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+# %% ../nbs/78_experiments.ipynb
+def train_one_lora(model, tok, examples, out, name: str, cfg=None, base_sha256: str|None = None, log=print) -> str:
+    "One LoRA on `examples`, kept as adapter `name` of the library at `out` (read back if it was trained on the same data); its folder"
+    from sleepy_coder.lora import LoraTrainConfig, train_lora
+    from sleepy_coder.targets import data_hash
+    cfg, lib = cfg or LoraTrainConfig(), AdapterLibrary(out)
+    if name in lib.names and lib.meta(name)["data_hash"] == data_hash(examples): return str(lib.root/name)
+    pm, m = train_lora(model, tok, examples, name, cfg)
+    try: lib.add(name, pm, examples, cfg, m, base_sha256)
+    finally: pm.unload()
+    log(f"LoRA {name}: {len(examples)} examples, {m['seconds']} s, loss {m['loss_by_epoch'][0]:.3f} -> {m['loss_by_epoch'][-1]:.3f}")
+    return str(lib.root/name)
+
+def pass_at_k(koans, policy, harness, n: int = 8, temperature: float = 0.8, prompt: PromptConfig = PromptConfig(), seed: int = 0) -> "pd.DataFrame":
+    "Per koan, how many of `n` sampled first attempts (no pre-pass) pass; `passed > 0` is pass@n, `passed / n` estimates pass@1"
+    import pandas as pd
+    from sleepy_coder.prompt import build_prompt, extract_code
+    from sleepy_coder.rustc import Job
+    checks = harness.checks([k.buggy for k in koans])
+    prompts = [build_prompt(policy.tokenizer, k.buggy, c.diagnostics, prompt) for k, c in zip(koans, checks)]
+    gens = policy.with_cfg(do_sample=True, n=n, temperature=temperature, seed=seed)(prompts)
+    cands = [(i, extract_code(g.text)[0]) for i, gl in enumerate(gens) for g in gl]
+    jobs = [(i, Job(c, koans[i].expected_stdout, koans[i].tests)) for i, c in cands if c is not None]
+    passed = [0] * len(koans)
+    for (i, _), v in zip(jobs, harness.verdicts([j for _, j in jobs])): passed[i] += bool(v.passed)
+    return pd.DataFrame(dict(koan=[k.id for k in koans], samples=[len(gl) for gl in gens], passed=passed)).set_index("koan")

@@ -12,8 +12,8 @@ from .prompt import FENCE, PromptConfig, build_prompt, extract_code
 from .rustc import Harness, Job
 
 # %% auto 0
-__all__ = ['HELD_OUT', 'Example', 'completion_for', 'held_out_ids', 'assert_trainable', 'examples_from_episodes', 'self_verified',
-           'task_of', 'group', 'data_hash']
+__all__ = ['HELD_OUT', 'Example', 'completion_for', 'held_out_ids', 'assert_trainable', 'examples_from_episodes',
+           'reference_examples', 'self_verified', 'task_of', 'group', 'data_hash']
 
 # %% ../nbs/60_targets.ipynb
 @dataclass(frozen=True)
@@ -68,6 +68,15 @@ def examples_from_episodes(eps, koans: dict[str, Koan], held_out: set[str] = fro
         if e.prompt and fix: ex.append(Example(k.id, e.prompt, completion_for(e.prompt, fix), "replay", tuple(k.errors), k.family))
     assert_trainable({e.koan for e in ex}, held_out)
     return ex
+
+# %% ../nbs/60_targets.ipynb
+def reference_examples(koans: list[Koan], tokenizer, harness: Harness, prompt: PromptConfig = PromptConfig(),
+                       held_out: set[str] = frozenset()) -> list[Example]:
+    "Each koan's first-attempt prompt (no pre-pass) with its reference fix"
+    assert_trainable({k.id for k in koans}, held_out)
+    checks = harness.checks([k.buggy for k in koans])
+    prompts = [build_prompt(tokenizer, k.buggy, c.diagnostics, prompt) for k, c in zip(koans, checks)]
+    return [Example(k.id, p, completion_for(p, k.fixed), "reference", tuple(k.errors), k.family) for k, p in zip(koans, prompts)]
 
 # %% ../nbs/60_targets.ipynb
 def self_verified(koans: list[Koan], policy, harness: Harness, n: int = 4, prompt: PromptConfig = PromptConfig(),

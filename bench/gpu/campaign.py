@@ -287,7 +287,89 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
             if (exp_dir()/"night"/"night.json").exists(): arrow_arm(lm, sets, koans, exp_config(), h, store, exp_dir()/"night")
         elif st == "cycle-synth": cycle_synth(lm, sets, h, store)
         elif st == "cycle-synth-base": cycle_synth(lm, sets, h, store, base_only=True)
+        elif st == "passk": passk(lm, sets, h)
+        elif st == "curve": data_curve(lm, sets, koans, exp_config(), h, store)
+        elif st == "rft": rft(lm, sets, koans, exp_config(), h, store)
         else: log(f"unknown stage {st!r}")
+
+# ---------------- issue 22: decide from data ----------------
+
+def passk(lm, sets, h):
+    "The base model's pass@8 against its pass@1 on --passk-sets (first attempt, no pre-pass): the most rejection sampling can give"
+    from sleepy_coder.experiments import pass_at_k
+    from sleepy_coder.serve import serve
+    for s in A.passk_sets.split(","):
+        @stage(f"passk-{s}", 300)
+        def one():
+            ks = sets[s]
+            with serve(lm, G(max_new_tokens=A.synth_max_new_tokens, batch_size=A.batch_size or 512), engine=A.arms_engine) as sv:
+                t0 = time.time(); pk = pass_at_k(ks, sv.policy, h, n=A.passk_n, temperature=A.passk_temperature); dt = time.time() - t0
+            r = dict(koans=len(ks), n=A.passk_n, temperature=A.passk_temperature, engine=sv.engine, seconds=round(dt, 1),
+                     pass_at_n=int((pk.passed > 0).sum()), pass_at_1_estimate=round(float((pk.passed / pk.samples).sum()), 1),
+                     per_koan=pk.passed.to_dict())
+            log(f"passk {s}:", {k: v for k, v in r.items() if k != "per_koan"}); return r
+        one()
+
+def _curve_arms(lm, sets, cfg, h, store, name, adapters, label):
+    "The base and one LoRA per adapter on --exp-sets, first attempt (--arms-attempts), no pre-pass: passes, paired gains and losses, sign tests"
+    from dataclasses import replace
+    from sleepy_coder.experiments import ArmSet, serve_arms, run_arms as run_all
+    from sleepy_coder.router import ConstantRouter
+    evs = exp_sets(sets, cfg)
+    if any(s.startswith("synth-") for s in evs): cfg = replace(cfg, gen=replace(cfg.gen, max_new_tokens=min(2048, A.max_new_tokens)))
+    aset = ArmSet(adapters, [("base", ConstantRouter(None, name="base"))] + [(label(n), ConstantRouter(n, name=n)) for n in adapters])
+    with serve_arms(lm, aset, replace(cfg.gen, batch_size=A.batch_size or 128), engine=A.arms_engine) as sv:
+        tab = run_all(sv, aset, evs, h, store, A.arms_attempts or 1, cfg.prompt, prefix=name)
+    r = {}
+    for row in tab.to_dict("records"): r.setdefault(row.pop("arm"), {})[row.pop("set")] = row
+    log(f"{name}:", {a: {s: (v["pass@1"], f"+{v.get('gained', 0)} -{v.get('lost', 0)} p={v.get('p', 1):.3f}") for s, v in d.items()} for a, d in r.items()})
+    return r
+
+def data_curve(lm, sets, koans, cfg, h, store):
+    "Issue 22a: one LoRA on --curve-sizes reference fixes of synth-train (first-attempt prompts, no day), 1 epoch; each against the base"
+    from dataclasses import replace
+    from sleepy_coder.cycle import fixed_subset
+    from sleepy_coder.experiments import train_one_lora
+    from sleepy_coder.targets import reference_examples
+    sizes = [int(x) for x in A.curve_sizes.split(",")]
+    @stage("curve", 600)
+    def run():
+        pool = fixed_subset(sets["synth-train"], max(sizes)) if sets.get("synth-train") else fixed_subset(sets["train"], max(sizes))
+        t0 = time.time(); exs = reference_examples(pool, lm.tokenizer, h, cfg.prompt, held_sets(sets)); t1 = time.time()
+        lcfg = replace(cfg.night.lora, train=replace(cfg.night.lora.train, epochs=A.curve_epochs))
+        adapters = {f"n{n}": train_one_lora(lm.model, lm.tokenizer, exs[:n], exp_dir()/"curve", f"n{n}", lcfg, model_sha(), log) for n in sizes if n <= len(exs)}
+        r = _curve_arms(lm, sets, cfg, h, store, "curve", adapters, lambda n: f"one LoRA on {n[1:]} reference fixes")
+        r["info"] = dict(pool=len(pool), examples=len(exs), targets_s=round(t1 - t0, 1), train_s=round(time.time() - t1, 1))
+        return r
+    return run()
+
+def rft(lm, sets, koans, cfg, h, store):
+    "Issue 22b: rejection sampling: --rft-koans synth-train koans the base fails greedily, 8 samples each, the passing ones (2 a koan) plus replay"
+    import random
+    from dataclasses import replace
+    from sleepy_coder.cycle import fixed_subset
+    from sleepy_coder.eval import Arm, evaluate_many, per_koan
+    from sleepy_coder.experiments import train_one_lora
+    from sleepy_coder.serve import serve
+    from sleepy_coder.targets import reference_examples, self_verified
+    @stage("rft", 600)
+    def run():
+        pool = fixed_subset(sets["synth-train"] or sets["train"], A.rft_koans)
+        long = G(max_new_tokens=A.synth_max_new_tokens, batch_size=A.batch_size or 512)
+        with serve(lm, long, engine=A.arms_engine) as sv:
+            t0 = time.time()
+            rid = evaluate_many(pool, [Arm("rft-day", cfg.prompt)], sv.policy, h, store, 1, progress=False)["rft-day"]
+            pk = per_koan(store.episodes(rid)); failed = [k for k in pool if not pk.loc[k.id, "pass@1"]]; passed = [k for k in pool if pk.loc[k.id, "pass@1"]]
+            t1 = time.time(); own = self_verified(failed, sv.policy, h, 8, cfg.prompt, held_sets(sets), 0, 2); t2 = time.time()
+        replay = reference_examples(random.Random(0).sample(passed, min(len(passed), round(cfg.night.replay * len(own)))), lm.tokenizer, h, cfg.prompt, held_sets(sets))
+        exs = own + [replace(e, source="replay") for e in replay]
+        lcfg = replace(cfg.night.lora, train=replace(cfg.night.lora.train, epochs=A.curve_epochs))
+        ad = {"rft": train_one_lora(lm.model, lm.tokenizer, exs, exp_dir()/"rft", "rft", lcfg, model_sha(), log)} if own else {}
+        r = _curve_arms(lm, sets, cfg, h, store, "rft", ad, lambda n: "one LoRA on its own verified fixes")
+        r["info"] = dict(pool=len(pool), failed=len(failed), koans_fixed=len({e.koan for e in own}), own=len(own), replay=len(replay),
+                         day_s=round(t1 - t0, 1), sampling_s=round(t2 - t1, 1))
+        return r
+    return run()
 
 def cycle_synth(lm, sets, h, store, base_only=False):
     """Follow stream B's cycles from another GPU: the base (cycle 0), then the newest kept cycle each time one appears,
@@ -608,6 +690,12 @@ def main():
     ap.add_argument("--stages", default="frozen30,exp,arms,seeds,arrow,difficulty,synth-eval",
                     help="any other stream: its stages in order (frozen30, difficulty, synth-eval, synth-eval-raw, synth-base, cycles, cycle-synth, cycle-synth-base, exp, arms, arms-synth, seeds, arrow, sweep)")
     ap.add_argument("--b-stages", default="cycles,seeds", help="stream B: the cycles, then a seed if one is left")
+    ap.add_argument("--passk-sets", default="synth-dev,dev", help="stage passk: the sets whose pass@n bounds rejection sampling")
+    ap.add_argument("--passk-n", type=int, default=8); ap.add_argument("--passk-temperature", type=float, default=0.8)
+    ap.add_argument("--curve-sizes", default="100,500,2000", help="stage curve: reference fixes of synth-train each LoRA learns from")
+    ap.add_argument("--curve-epochs", type=float, default=1.0, help="stages curve and rft: epochs of each LoRA")
+    ap.add_argument("--rft-koans", type=int, default=1000, help="stage rft: synth-train koans whose greedy failures are sampled")
+    ap.add_argument("--synth-max-new-tokens", type=int, default=2048, help="stages passk and rft: the longest reply (a synthesized program is long)")
     ap.add_argument("--exp-copy-weight", type=float, default=None, help="the experiment night's loss weight on reply lines copied from the prompt (TrainConfig.copy_weight; default 1: the whole reply)")
     ap.add_argument("--exp-distinct-init", action="store_true", help="the experiment night's library: each adapter from its own random A (LoraTrainConfig.distinct_init)")
     ap.add_argument("--exp-lora-r", type=int, default=None, help="the experiment night's LoRA rank (alpha 2r; default: the cycles' 16)")
