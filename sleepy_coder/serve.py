@@ -122,8 +122,13 @@ def serve(model, gen: GenConfig = GenConfig(), night=None, adapter: str|None = N
     kind, what = _plan(night, adapter)
     eng, name = resolve_engine(engine or gen.engine, str(device).split(":")[0]), name or "model"
     label = name if kind == "base" else f"{name}+{Path(what).name}" if kind == "lora" else f"{name}+{Path(night).parent.name or Path(night).name}/{what}"
+    if eng == "vllm":
+        try: return _serve_vllm(model, replace(gen, engine=eng), kind, what, night, tokenizer, folder, label, sha256, vllm)
+        except Exception as e:   # asked for by name, vLLM's failure is the answer; chosen by `auto`, transformers takes over
+            if (engine or gen.engine) != "auto" or model is None: raise
+            warnings.warn(f"engine auto: vLLM failed ({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}); transformers' generate runs instead")
+            eng = "generate"
     gen = replace(gen, engine=eng)
-    if eng == "vllm": return _serve_vllm(model, gen, kind, what, night, tokenizer, folder, label, sha256, vllm)
     if model is None: raise ValueError(f"engine {eng}: transformers' engines need the model itself (a LoadedModel or a torch model)")
     if kind == "base": return Served(HFPolicy(model, tokenizer, gen, label, sha256), None, eng, "base")
     if kind == "lora":
