@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from .eval import Arm, evaluate_many, per_koan, compare
 from .generate import GenConfig, HFPolicy
-from .lora import AdapterLibrary, fit
+from .lora import AdapterLibrary
+from .train import fit
 from .prompt import PromptConfig
 from .router import CodeRouter, ConstantRouter, oracle_router
 from .serve import Served, export_share, write_lora, night_tasks, resolve_engine
@@ -76,7 +77,7 @@ def _random_basis(model, tok, night: Path, out: Path, coef, seed: int = 0, log=p
 
 def arm_set(model, tok, night, coef: TrainConfig|None = None, koans=(), arms=ARMS, seed: int = 0, log=print) -> ArmSet:
     "Every adapter that `arms` need, as LoRA folders under `night` (written once), and each arm's route; `koans` feed the oracle"
-    from sleepy_coder.lora import TrainConfig
+    from sleepy_coder.train import TrainConfig
     night = Path(night); tasks = night_tasks(night); out = night/"arms"; out.mkdir(exist_ok=True)
     if bad := [a for a in arms if a not in ARMS]: raise ValueError(f"unknown arm {bad[0]!r}: use one of {', '.join(ARMS)}")
     router, lib = CodeRouter.load(night/"router.json"), AdapterLibrary(night/"library")

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from .koans import Koan
 from .targets import Example, examples_from_episodes, self_verified, group, data_hash
-from .lora import LoraTrainConfig, TrainConfig, AdapterLibrary, Diverged, train_lora, fit
+from .train import TrainConfig, Diverged, fit
+from .lora import LoraTrainConfig, AdapterLibrary, train_lora
 from .router import CodeRouter, router_from_groups
 from .share.config import ShareConfig
 

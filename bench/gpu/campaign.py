@@ -603,7 +603,8 @@ def cycle_config():
     from sleepy_coder.night import NightConfig
     limits = {s: n for s, n in (("synth-dev", A.synth_dev_limit), ("synth-far", A.synth_far_limit)) if n}
     ev = tuple(A.eval_sets.split(","))
-    from sleepy_coder.lora import LoraTrainConfig, TrainConfig
+    from sleepy_coder.lora import LoraTrainConfig
+    from sleepy_coder.train import TrainConfig
     # micro-batches of 4 with 2 accumulated (8 as before): a batch of 8 synthesized examples of ~3,500 tokens needs ~80 GB of activations
     night = NightConfig(self_verify=A.self_verify, lora=LoraTrainConfig(train=TrainConfig(batch_size=4, grad_accum=2)),
                         coef=TrainConfig(epochs=3, lr=5e-3, batch_size=4, grad_accum=2))
