@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(vllm_unavailable() is not None, reason=f"{vllm_u
 @pytest.fixture(scope="module")
 def lm():
     from sleepy_coder.models import load_model
-    name = os.environ.get("SHIP_MODEL_GGUF") or os.environ.get("SLEEPY_CODER_TEST_MODEL", "qwen2.5-coder-0.5b")
+    name = os.environ.get("SLEEPY_CODER_TEST_MODEL") or os.environ.get("SHIP_MODEL_GGUF") or "qwen2.5-coder-0.5b"
     m = load_model(name, home=os.environ.get("SLEEPY_CODER_HOME", os.path.expanduser("~/.cache/sleepy_coder")))
     yield m
     release_engines()
