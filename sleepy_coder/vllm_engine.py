@@ -96,7 +96,7 @@ def vllm_engine(folder, cfg: VLLMConfig = VLLMConfig(), max_lora_rank: int = 0, 
     if why := vllm_unavailable(): raise EngineUnavailable(f"engine vllm: {why}")
     folder = str(Path(folder).resolve())
     for (f, c, r, s), llm in _ENGINES.items():
-        if (f, c, s) == (folder, cfg, seed) and (r >= max_lora_rank > 0 or r == max_lora_rank): return llm
+        if (f, c, s) == (folder, cfg, seed) and r >= max_lora_rank: return llm   # an engine with adapter slots serves the base model too
     release_engines()   # one engine on the GPU at a time
     os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")   # in this process: freed by release_engines
     os.environ.setdefault("VLLM_USE_FLASHINFER_SAMPLER", "0")      # flashinfer is not among the carried wheels
@@ -148,7 +148,7 @@ class VLLMPolicy:
     defaults: dict = field(default_factory=dict)          # `hf_defaults` of the model folder
 
     def _requests(self, adapters):
-        if adapters is None: return None
+        if adapters is None or all(a is None for a in adapters): return None   # the base model on every row
         if unknown := sorted({a for a in adapters if a is not None and a not in self.loras}):
             raise ValueError(f"no adapter {unknown[0]!r} in this policy; it serves {sorted(self.loras) or 'none'}")
         return [None if a is None else _lora_request(self.engine, a, self.loras[a]) for a in adapters]
