@@ -7,10 +7,10 @@ from __future__ import annotations
 import difflib, re
 from dataclasses import dataclass, replace
 from .rustc import Diagnostic
+from .reply import FENCE, MAX_REPLY, REPLY_FORMATS, extract_code   # the reply's contract (30a_reply), used here and re-exported
 
 # %% auto 0
-__all__ = ['SYSTEMS', 'RENDERINGS', 'FENCE', 'MAX_REPLY', 'PromptConfig', 'render_diagnostics', 'suggestion_diff', 'build_prompt',
-           'extract_code']
+__all__ = ['SYSTEMS', 'RENDERINGS', 'PromptConfig', 'render_diagnostics', 'suggestion_diff', 'build_prompt']
 
 # %% ../nbs/30_prompt.ipynb
 SYSTEMS = {
@@ -22,7 +22,6 @@ SYSTEMS = {
     "none": None,
 }
 RENDERINGS = ("compact", "rendered", "both")
-FENCE = "```rust\n"
 
 @dataclass(frozen=True)
 class PromptConfig:
@@ -34,11 +33,17 @@ class PromptConfig:
     system: str = "none"           # a key of SYSTEMS
     prefill: bool = True           # open the assistant's reply with the code fence
     max_errors: int = 8            # errors shown at most
+    reply: str = "whole"           # the reply format (a key of `reply.REPLY_FORMATS`): the whole program, or edits
 
     def __post_init__(self):
         if self.diagnostics not in RENDERINGS: raise ValueError(f"PromptConfig.diagnostics={self.diagnostics!r}: use one of {RENDERINGS}")
         if self.system not in SYSTEMS: raise ValueError(f"PromptConfig.system={self.system!r}: use one of {list(SYSTEMS)}")
         if self.history < 0 or self.max_errors < 1: raise ValueError("PromptConfig: history must be >= 0 and max_errors >= 1")
+        if self.reply not in REPLY_FORMATS: raise ValueError(f"PromptConfig.reply={self.reply!r}: use one of {list(REPLY_FORMATS)}")
+    @property
+    def format(self):
+        "The reply format object (`reply.WholeProgram`, `reply.SearchReplace`)"
+        return REPLY_FORMATS[self.reply]
 
 # %% ../nbs/30_prompt.ipynb
 _NOTE = re.compile(r"^\s*= (?:note|help):")
@@ -75,7 +80,8 @@ def _user(code, diags, cfg, first=True):
     head = f"This Rust program does not compile.\n\n```rust\n{code.rstrip()}\n```\n\n" if first else "That still does not compile.\n\n"
     sug = suggestion_diff(code, diags) if cfg.suggestion else ""
     sug = f"\nrustc suggests this edit:\n```diff\n{sug}```\n" if sug else ""
-    return f"{head}rustc reports:\n{render_diagnostics(diags, cfg)}\n{sug}\nFix it."
+    ask = f" {cfg.format.instruction}" if cfg.format.instruction else ""   # the whole program needs no words: the prefilled fence asks for it
+    return f"{head}rustc reports:\n{render_diagnostics(diags, cfg)}\n{sug}\nFix it.{ask}"
 
 def build_prompt(tokenizer, code: str, diags: list[Diagnostic], cfg: PromptConfig = PromptConfig(),
                  history: list[tuple[str, list[Diagnostic]]] = ()) -> str:
@@ -88,19 +94,4 @@ def build_prompt(tokenizer, code: str, diags: list[Diagnostic], cfg: PromptConfi
             msgs += [{"role": "assistant", "content": f"```rust\n{cand.rstrip()}\n```"}, {"role": "user", "content": _user(cand, cd, cfg, first=False)}]
     else: msgs.append({"role": "user", "content": _user(code, diags, cfg)})
     p = tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-    return p + FENCE if cfg.prefill else p
-
-# %% ../nbs/30_prompt.ipynb
-MAX_REPLY = 100_000
-_BLOCK = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
-
-def extract_code(reply: str) -> tuple[str|None, str]:
-    "The program in `reply` (prefixed with our opening fence), and how it was found or why not"
-    if not isinstance(reply, str) or not reply.strip(): return None, "empty reply"
-    if len(reply) > MAX_REPLY: return None, f"reply over {MAX_REPLY:,} characters"
-    blocks = [(lang.lower(), body) for lang, body in _BLOCK.findall(reply)]
-    for lang, body in blocks:
-        if lang in ("rust", "rs", "") and re.search(r"\bfn\s+\w+", body): return body.rstrip() + "\n", "fenced"
-    if blocks: return None, "no Rust code block (found " + ", ".join(l or "plain" for l, _ in blocks) + ")"
-    if re.search(r"\bfn\s+main\s*\(", reply): return reply.strip() + "\n", "bare"
-    return None, "no program in reply"
+    return p + cfg.format.prefill if cfg.prefill else p

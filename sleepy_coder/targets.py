@@ -8,7 +8,8 @@ import hashlib, json, random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, asdict
 from .koans import Koan
-from .prompt import FENCE, PromptConfig, build_prompt, extract_code
+from .prompt import FENCE, PromptConfig, build_prompt
+from .reply import WholeProgram
 from .rustc import Harness, Job
 
 # %% auto 0
@@ -28,8 +29,7 @@ class Example:
 
 def completion_for(prompt: str, program: str) -> str:
     "What generation should produce after `prompt` for `program`: the code and the closing fence"
-    body = program.rstrip() + "\n```"
-    return body if prompt.endswith(FENCE) else FENCE + body
+    return WholeProgram().target(prompt, program)
 
 HELD_OUT = ("frozen30", "dev", "synth-dev", "synth-eval", "synth-far", "twins")   # never trained on: dev and synth-dev choose settings, the rest only measure
 
@@ -72,11 +72,11 @@ def examples_from_episodes(eps, koans: dict[str, Koan], held_out: set[str] = fro
 # %% ../nbs/60_targets.ipynb
 def reference_examples(koans: list[Koan], tokenizer, harness: Harness, prompt: PromptConfig = PromptConfig(),
                        held_out: set[str] = frozenset()) -> list[Example]:
-    "Each koan's first-attempt prompt (no pre-pass) with its reference fix"
+    "Each koan's first-attempt prompt (no pre-pass) with its reference fix, in the reply format `prompt` asks for"
     assert_trainable({k.id for k in koans}, held_out)
     checks = harness.checks([k.buggy for k in koans])
     prompts = [build_prompt(tokenizer, k.buggy, c.diagnostics, prompt) for k, c in zip(koans, checks)]
-    return [Example(k.id, p, completion_for(p, k.fixed), "reference", tuple(k.errors), k.family) for k, p in zip(koans, prompts)]
+    return [Example(k.id, p, prompt.format.target(p, k.fixed, k.buggy), "reference", tuple(k.errors), k.family) for k, p in zip(koans, prompts)]
 
 # %% ../nbs/60_targets.ipynb
 def self_verified(koans: list[Koan], policy, harness: Harness, n: int = 4, prompt: PromptConfig = PromptConfig(),
@@ -88,13 +88,13 @@ def self_verified(koans: list[Koan], policy, harness: Harness, n: int = 4, promp
     prompts = [build_prompt(policy.tokenizer, k.buggy, c.diagnostics, prompt) for k, c in zip(koans, checks)]
     sampler = policy.with_cfg(do_sample=True, n=n, seed=seed) if hasattr(policy, "with_cfg") else policy
     gens = sampler(prompts)
-    cands = [(k, p, extract_code(g.text)[0]) for k, p, gl in zip(koans, prompts, gens) for g in gl]
+    cands = [(k, p, prompt.format.parse(g.text, k.buggy)[0]) for k, p, gl in zip(koans, prompts, gens) for g in gl]
     cands = [(k, p, c) for k, p, c in cands if c is not None]
     vs = harness.verdicts([Job(c, k.expected_stdout, k.tests) for k, p, c in cands])
     out, seen = [], defaultdict(set)
     for (k, p, c), v in zip(cands, vs):
         if v.passed and c not in seen[k.id] and len(seen[k.id]) < max_per_koan:
-            seen[k.id].add(c); out.append(Example(k.id, p, completion_for(p, c), "self", tuple(k.errors), k.family))
+            seen[k.id].add(c); out.append(Example(k.id, p, prompt.format.target(p, c, k.buggy), "self", tuple(k.errors), k.family))
     return out
 
 # %% ../nbs/60_targets.ipynb

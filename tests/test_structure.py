@@ -15,7 +15,7 @@ def modules() -> dict[str, Path]:
 LAYERS = [("koans", "sandbox", "launch", "rustc", "validate", "compiler_fix"),   # the judge (00-14)
           ("synth",),                                                          # 15
           ("models",),                                                         # 20
-          ("prompt", "generate", "vllm_engine", "agent"),                      # the day (30-32)
+          ("reply", "prompt", "generate", "vllm_engine", "agent"),             # the day (30-32)
           ("episodes", "eval"),                                                # 40, 50
           ("targets", "train", "lora", "router"),                              # 60-62, 75
           ("share",),                                                          # 70-73: a pure tuner
