@@ -290,6 +290,7 @@ def stream_x(lm, sets, koans, stages, h=None, store=None, chosen=chosen_default,
         elif st == "passk": passk(lm, sets, h)
         elif st == "curve": data_curve(lm, sets, koans, exp_config(), h, store)
         elif st == "rft": rft(lm, sets, koans, exp_config(), h, store)
+        elif st == "formats": formats(lm, sets, exp_config(), h, store)
         else: log(f"unknown stage {st!r}")
 
 # ---------------- issue 22: decide from data ----------------
@@ -369,6 +370,39 @@ def rft(lm, sets, koans, cfg, h, store):
         r["info"] = dict(pool=len(pool), failed=len(failed), koans_fixed=len({e.koan for e in own}), own=len(own), replay=len(replay),
                          day_s=round(t1 - t0, 1), sampling_s=round(t2 - t1, 1))
         return r
+    return run()
+
+def formats(lm, sets, cfg, h, store):
+    """Issue 26: the reply formats side by side on --format-sets (first attempt, no pre-pass): the whole program against SEARCH/REPLACE
+    edits, with the base model and with one LoRA trained on --format-examples synth-train reference fixes in that format; format
+    compliance (replies a program was taken from), pass@1, and decoded tokens a reply"""
+    from dataclasses import replace
+    from sleepy_coder.cycle import fixed_subset
+    from sleepy_coder.eval import Arm, evaluate_many, per_koan
+    from sleepy_coder.experiments import train_one_lora, serve_arms, ArmSet
+    from sleepy_coder.reply import REPLY_FORMATS
+    from sleepy_coder.router import ConstantRouter
+    from sleepy_coder.targets import reference_examples
+    evs = {s: sets[s] for s in A.format_sets.split(",")}
+    @stage("formats", 600)
+    def run():
+        gen = replace(cfg.gen, max_new_tokens=min(2048, A.max_new_tokens), batch_size=A.batch_size or 128)
+        pool = fixed_subset(sets["synth-train"] or sets["train"], A.format_examples)
+        lcfg = replace(cfg.night.lora, train=replace(cfg.night.lora.train, epochs=A.curve_epochs))
+        ad = {f"fmt_{f}": train_one_lora(lm.model, lm.tokenizer, reference_examples(pool, lm.tokenizer, h, replace(cfg.prompt, reply=f), held_sets(sets)),
+                                         exp_dir()/"formats", f"fmt_{f}", lcfg, model_sha(), log) for f in REPLY_FORMATS}
+        aset = ArmSet(ad, [])
+        arms = [Arm(f"fmt-{f}-{m}-{s}", replace(cfg.prompt, reply=f), ConstantRouter(None if m == "base" else f"fmt_{f}"), koans=ks)
+                for f in REPLY_FORMATS for m in ("base", "lora") for s, ks in evs.items()]
+        with serve_arms(lm, aset, gen, engine=A.arms_engine) as sv:
+            ids = evaluate_many([], arms, sv.policy, h, store, 1, progress=False)
+        r = {}
+        for a in arms:
+            eps = store.episodes(ids[a.run]); first = eps[eps.attempt == 1]; pk = per_koan(eps)
+            f, m, s = a.run.split("-", 3)[1:]
+            r.setdefault(f"{f} {m}", {})[s] = dict(n=len(pk), **{"pass@1": int(pk["pass@1"].sum())}, compliant=int(first.candidate.notna().sum()),
+                                                   tokens_out_mean=round(float(first.tokens_out.mean()), 1))
+        log("formats:", r); return r
     return run()
 
 def cycle_synth(lm, sets, h, store, base_only=False):
@@ -697,6 +731,8 @@ def main():
     ap.add_argument("--curve-epochs", type=float, default=1.0, help="stages curve and rft: epochs of each LoRA")
     ap.add_argument("--rft-koans", type=int, default=1000, help="stage rft: synth-train koans whose greedy failures are sampled")
     ap.add_argument("--synth-max-new-tokens", type=int, default=2048, help="stages passk and rft: the longest reply (a synthesized program is long)")
+    ap.add_argument("--format-sets", default="dev,synth-dev", help="stage formats: where the reply formats are compared (settings are chosen there)")
+    ap.add_argument("--format-examples", type=int, default=500, help="stage formats: synth-train reference fixes each format's LoRA learns from")
     ap.add_argument("--exp-copy-weight", type=float, default=None, help="the experiment night's loss weight on reply lines copied from the prompt (TrainConfig.copy_weight; default 1: the whole reply)")
     ap.add_argument("--exp-distinct-init", action="store_true", help="the experiment night's library: each adapter from its own random A (LoraTrainConfig.distinct_init)")
     ap.add_argument("--exp-lora-r", type=int, default=None, help="the experiment night's LoRA rank (alpha 2r; default: the cycles' 16)")
