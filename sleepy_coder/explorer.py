@@ -15,9 +15,10 @@ from .episodes import EpisodeStore
 from .eval import per_koan, summarize, wilson, forgetting_matrix, backward_transfer
 
 # %% auto 0
-__all__ = ['demo_store', 'rendered', 'unified_diff', 'AttemptView', 'Failure', 'cycle_of', 'run_name', 'set_runs', 'earlier_runs',
-           'Failures', 'load_cycles', 'cycle_rates', 'run_rates', 'plot_cycles', 'family_summaries',
-           'plot_family_rates', 'plot_forgetting', 'plot_params', 'Explorer', 'explore']
+__all__ = ['demo_store', 'rendered', 'unified_diff', 'explain', 'AttemptView', 'Failure', 'cycle_of', 'run_name', 'set_runs',
+           'earlier_runs', 'run_states', 'default_run', 'Failures', 'compare_runs', 'load_cycles', 'cycle_rates',
+           'run_rates', 'plot_cycles', 'family_summaries', 'plot_family_rates', 'family_chart_html', 'plot_forgetting',
+           'plot_params', 'available_models', 'load_policy', 'Explorer', 'explore']
 
 # %% ../nbs/90_explorer.ipynb
 def _demo_replies(koans: list[Koan]) -> dict[int, dict[str, list[str]]]:
@@ -74,9 +75,44 @@ def unified_diff(program: str|None, candidate: str|None, name: str = "candidate"
     return "".join(l if l.endswith("\n") else l + "\n" for l in difflib.unified_diff(a, b, "program", name, n=2))
 
 # %% ../nbs/90_explorer.ipynb
+def _blocks(found: str) -> str:
+    "The code blocks `extract_code` listed ('rust, plain'), in words"
+    labels = [l.strip() for l in found.split(",") if l.strip()]
+    words = ["an unlabelled block" if l == "plain" else f"a `{l}` block" for l in labels]
+    return (", ".join(words[:-1]) + " and " + words[-1]) if len(words) > 1 else (words[0] if words else "code blocks")
+
+_WHY = [   # (reason as stored, the sentence a person reads); the first match wins
+    (r"passed", lambda m: "it prints the expected output and passes the koan's tests"),
+    (r"ran", lambda m: "it compiles and runs (the koan has no expected output or tests to check)"),
+    (r"empty reply", lambda m: "the model's reply is empty: there was no program to compile"),
+    (r"reply over ([\d,]+) characters", lambda m: f"the reply is longer than {m[1]} characters, so no program was looked for in it"),
+    (r"no Rust code block \(found (.*)\)", lambda m: f"the reply has {_blocks(m[1])}, but no block labelled `rust` (or unlabelled) "
+                                                    "that holds a function (`fn name`), so no program was taken from it: read the reply"),
+    (r"no program in reply", lambda m: "the reply has no code block and no `fn main(`, so no program was taken from it: read the reply"),
+    (r"errors: (.*)", lambda m: f"the program taken from the reply does not compile: rustc reports {m[1]}"),
+    (r"wrong output", lambda m: "it compiles and runs, but prints something other than the koan's expected output"),
+    (r"tests do not compile against it: (.*)", lambda m: f"it runs, but the koan's tests do not compile against it ({m[1]})"),
+    (r"tests failed: (.*)", lambda m: f"it prints the expected output, but the koan's tests fail: {m[1]}"),
+    (r"refused: (.*)", lambda m: f"the judge did not run it: {m[1]}"),
+    (r"compiler (.*)", lambda m: f"rustc itself did not finish on it: {m[1]}"),
+    (r"(timeout|cpu limit|memory limit|output limit|stack overflow|panic|killed by|exit status)(.*)",
+     lambda m: f"it compiles, but the program failed when run: {m[0]}"),
+    (r"unchanged", lambda m: "the program already compiles, so the model was not asked"),
+    (r"prepass", lambda m: "rustc's own suggestions made it compile, so the model was not asked"),
+    (r"no attempt stored", lambda m: "no attempt of this koan is stored (the run was interrupted before it)"),
+]
+
+def explain(reason: str|None) -> str:
+    "A sentence for a person, saying what the stored `reason` (an extraction's or a verdict's) means"
+    r = clean_text(reason or "").strip()
+    for rx, say in _WHY:
+        if m := re.fullmatch(rx, r, re.S): return say(m)
+    return r or "no reason stored"
+
+# %% ../nbs/90_explorer.ipynb
 @dataclass
 class AttemptView:
-    "One attempt as the explorer shows it: route, candidate, its diff against the program, and its verdict"
+    "One attempt as the explorer shows it: route, the model's reply, the candidate taken from it and its diff against the program, and its verdict"
     attempt: int
     route: str|None          # the adapter the attempt used (None: the base model)
     extraction: str          # how the candidate was found, or why there is none
@@ -86,9 +122,13 @@ class AttemptView:
     passed: bool
     reason: str              # the verdict's reason ('passed', 'wrong output', 'does not compile', ...)
     diagnostics: str         # rustc's rendered diagnostics on the candidate
+    reply: str|None = None   # the model's raw reply ('' when the model was not asked)
 
     @property
     def verdict(self) -> str: return "passed" if self.passed else f"failed: {self.reason}"
+
+    @property
+    def why(self) -> str: return explain(self.reason)
 
     @property
     def change(self) -> str:
@@ -98,7 +138,8 @@ class AttemptView:
     def markdown(self, program_diagnostics: str = "") -> str:
         "The attempt as Markdown (diagnostics equal to the program's are not repeated)"
         head = f"**Attempt {self.attempt}** · route `{self.route or 'base'}` · {self.verdict}"
-        parts = [head, _fence(self.diff, "diff") if self.diff else f"*{self.change}*"]
+        parts = [head, f"*{self.why}*", *([f"The model's reply:\n\n{_fence(self.reply)}"] if self.reply else []),
+                 _fence(self.diff, "diff") if self.diff else f"*{self.change}*"]
         if self.diagnostics: parts.append("*rustc: as on the program*" if self.diagnostics == program_diagnostics else _fence(self.diagnostics, "text"))
         return "\n\n".join(parts)
 
@@ -110,7 +151,7 @@ def _view_row(r, program) -> AttemptView:
     "An `AttemptView` of one episode row"
     cand = _text(r.candidate)
     return AttemptView(int(r.attempt), _text(r.adapter), _text(r.extraction) or "", cand, unified_diff(program, cand, f"attempt {int(r.attempt)}"),
-                       r.compiled == 1, r.passed == 1, _text(r.reason) or "", rendered(r.diagnostics))
+                       r.compiled == 1, r.passed == 1, _text(r.reason) or "", rendered(r.diagnostics), _text(r.reply))
 
 # %% ../nbs/90_explorer.ipynb
 @dataclass
@@ -129,6 +170,8 @@ class Failure:
     def passed(self) -> bool: return bool(self.attempts) and self.attempts[-1].passed
     @property
     def reason(self) -> str: return self.attempts[-1].reason if self.attempts else "no attempt stored"
+    @property
+    def why(self) -> str: return explain(self.reason)
     @property
     def routes(self) -> list[str|None]: return [a.route for a in self.attempts]
     @property
@@ -164,6 +207,19 @@ def earlier_runs(store: EpisodeStore, run: str) -> list[str]:
     names = store.runs().name.tolist()
     if not (c := cycle_of(run)): return [n for n in names if n != run]
     return [n for n in set_runs(store, c[1]) if cycle_of(n)[0] < c[0]]
+
+# %% ../nbs/90_explorer.ipynb
+def run_states(store: EpisodeStore) -> dict[str, str]:
+    "Each run's state by name, in the order created: 'finished' (its end is recorded) or 'unfinished' (interrupted, or still being written)"
+    r = store.runs()
+    return {n: "finished" if e == e and e is not None else "unfinished" for n, e in zip(r.name, r.ended)}
+
+def default_run(store: EpisodeStore) -> str|None:
+    "The run to open: the last to finish, else the last created (None: no runs)"
+    r = store.runs()
+    if not len(r): return None
+    done = r[r.ended.notna()]
+    return (done.sort_values(["ended", "id"]) if len(done) else r).name.iloc[-1]
 
 # %% ../nbs/90_explorer.ipynb
 class Failures:
@@ -247,6 +303,25 @@ Failures.next, Failures.prev = lambda self: _move(self, 1), lambda self: _move(s
 Failures.go, Failures._filters, Failures._repr_markdown_ = _go, _filters, _failures_md
 
 # %% ../nbs/90_explorer.ipynb
+def _finals(store: EpisodeStore, run: str):
+    eps = store.episodes(store.run_id(run))
+    return eps[eps.final == 1].set_index("koan")
+
+def compare_runs(store: EpisodeStore, run: str, other: str) -> "pd.DataFrame":
+    "Koan by koan, the final verdicts of `run` and `other`: family, passed in each (None: not run), the reasons, and the change"
+    import pandas as pd
+    a, b = _finals(store, run), _finals(store, other)
+    rows = []
+    for k in sorted(set(a.index) | set(b.index)):
+        pa, pb = (bool(d.loc[k, "passed"]) if k in d.index else None for d in (a, b))
+        change = ("only in " + (run if pb is None else other) if None in (pa, pb) else
+                  "gained" if pa and not pb else "lost" if pb and not pa else "both pass" if pa else "both fail")
+        rows.append(dict(koan=k, family=(a if k in a.index else b).loc[k, "family"], run=pa, other=pb,
+                         run_reason=a.loc[k, "reason"] if k in a.index else None, other_reason=b.loc[k, "reason"] if k in b.index else None,
+                         change=change))
+    return pd.DataFrame(rows, columns=["koan", "family", "run", "other", "run_reason", "other_reason", "change"]).set_index("koan")
+
+# %% ../nbs/90_explorer.ipynb
 def _koan(self: Failures) -> Koan:
     f = self.current
     if f is None: raise ValueError(f"no koan is selected in {self.run!r} ({self._filters()})")
@@ -284,7 +359,8 @@ def _score(self: Failures, attempts: list, harness: Harness|None = None, program
         reason = v.reason if v else (a.check.reason if a.check else a.extraction)
         diags = a.check.diagnostics if a.check else []
         out.append(AttemptView(a.attempt, a.adapter, clean_text(a.extraction), cand, unified_diff(prog, cand, f"attempt {a.attempt}"),
-                               bool(a.check and a.check.ok), bool(v and v.passed), clean_text(reason), rendered(diags)))
+                               bool(a.check and a.check.ok), bool(v and v.passed), clean_text(reason), rendered(diags),
+                               clean_text(a.reply or "")))
     return out
 
 Failures._koan, Failures.recheck, Failures.fix_with_model, Failures.score = _koan, _recheck, _fix_with_model, _score
@@ -316,7 +392,7 @@ def run_rates(store: EpisodeStore, metric: str = "pass@1") -> "pd.DataFrame":
 
 # %% ../nbs/90_explorer.ipynb
 def plot_cycles(rates, ax=None):
-    "Pass rate per cycle and set with Wilson 95% intervals; kept cycles filled, rejected ones as red crosses"
+    "Pass rate per cycle and set with Wilson 95% intervals; kept cycles filled, rejected ones as red crosses (no cycles: it says so)"
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(6, 3))[1]
     for s, d in rates.groupby("set", sort=False):
@@ -330,7 +406,10 @@ def plot_cycles(rates, ax=None):
     if (rates.kept == False).any(): ax.scatter([], [], marker="x", color="#d62728", label="rejected by the gate")
     metric = rates.metric.iloc[0] if len(rates) else "pass"
     ax.set_ylim(0, 1.02); ax.set_xlabel("cycle"); ax.set_ylabel(f"{metric} rate"); ax.set_title(f"{metric} per cycle (95% Wilson)")
-    ax.set_xticks(sorted(rates.cycle.unique())); ax.legend(fontsize=8)
+    ax.set_xticks(sorted(rates.cycle.unique()))
+    if len(rates): ax.legend(fontsize=8)
+    else: ax.text(0.5, 0.5, "no cycles yet: runs named c000-<set>, c001-<set>, ... (sleepy-coder cycle) are plotted here",
+                  ha="center", va="center", fontsize=9, wrap=True, transform=ax.transAxes)
     return ax
 
 # %% ../nbs/90_explorer.ipynb
@@ -352,6 +431,26 @@ def plot_family_rates(summaries: dict, metric: str = "pass@K", ax=None):
     ax.set_ylabel(f"{metric} rate"); ax.set_title(f"{metric} by family (95% Wilson)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
+
+# %% ../nbs/90_explorer.ipynb
+_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
+
+def family_chart_html(summaries: dict, metric: str = "pass@K") -> str:
+    "Pass rate per family as HTML bars, one per run (`summaries`: `family_summaries`), with counts and the runs' colours"
+    fams = sorted({f for s in summaries.values() for f in s.index if f != "all"})
+    key = " ".join(f'<span style="color:{_COLOURS[j % 4]}">■</span> {html.escape(r)}' for j, r in enumerate(summaries))
+    rows = []
+    for fam in fams:
+        bars = []
+        for j, (r, s) in enumerate(summaries.items()):
+            if fam not in s.index: bars.append(f'<div class="sc-bar-none" style="font-size:11px;color:#888">{html.escape(r)}: not run</div>'); continue
+            k, n = int(s.loc[fam, metric]), int(s.loc[fam, "n"])
+            bars.append(f'<div style="display:flex;align-items:center;gap:4px"><div class="sc-bar" data-run="{html.escape(r)}" data-family="{html.escape(fam)}" '
+                        f'title="{html.escape(r)}: {k}/{n}" style="width:{round(200 * k / n) if n else 0}px;height:10px;background:{_COLOURS[j % 4]}"></div>'
+                        f'<span style="font-size:11px">{k}/{n}</span></div>')
+        rows.append(f'<tr><td style="padding-right:8px;vertical-align:top">{html.escape(fam)}</td><td>{"".join(bars)}</td></tr>')
+    return (f'<div class="sc-family-chart"><div style="font-size:12px">{metric} by family · {key}</div>'
+            f'<table style="border-collapse:collapse;font-size:12px">{"".join(rows)}</table></div>')
 
 # %% ../nbs/90_explorer.ipynb
 def plot_forgetting(m, ax=None):
@@ -384,65 +483,117 @@ def _widgets():
     except ImportError: raise ImportError("the explorer's view needs ipywidgets: pip install ipywidgets (it is in the `dev` extra)") from None
     return ipywidgets
 
-def _pre(text: str, cls: str = "") -> str:
+def available_models(home=None) -> list[str]:
+    "The models the view can load here: aliases whose chunk packages are installed or whose conversion is under `home`, then `tiny-random`"
+    import importlib.metadata
+    from sleepy_coder.models import ALIASES, TINY, models_dir
+    def installed(spec):
+        try: importlib.metadata.distribution(spec.dist.format(i=1)); return True
+        except importlib.metadata.PackageNotFoundError: return False
+    return [n for n, spec in ALIASES.items() if (home is not None and (models_dir(home)/f"{n}-bf16"/"config.json").exists()) or installed(spec)] + [TINY]
+
+def load_policy(name: str, home=None, log=print):
+    "An `HFPolicy` of the model `name` (`models.load_model`: on the GPU if there is one, else on the CPU)"
+    from sleepy_coder.models import load_model
+    from sleepy_coder.generate import HFPolicy
+    return HFPolicy.from_loaded(load_model(name, home, log=log))
+
+_PRE = "margin:2px 0;padding:6px;background:#f7f7f9;border:1px solid #e3e3e3;white-space:pre-wrap;font-size:12px"
+
+def _pre(text: str, cls: str = "", style: str = "") -> str:
     "Escaped text in a <pre>, diff lines coloured"
     def line(l):
         e = html.escape(l)
         if cls == "diff" and l[:1] in "+-" and not l.startswith(("+++", "---")):
             return f'<span style="background:{"#e6ffec" if l[0] == "+" else "#ffebe9"}">{e}</span>'
         return e
-    return (f'<pre style="margin:2px 0;padding:6px;background:#f7f7f9;border:1px solid #e3e3e3;white-space:pre-wrap;font-size:12px">'
-            + "\n".join(line(l) for l in text.splitlines()) + "</pre>")
+    return f'<pre style="{_PRE};{style}">' + "\n".join(line(l) for l in text.splitlines()) + "</pre>"
+
+def _small(text: str) -> str: return f'<div style="font-size:11px;color:#666">{text}</div>'
+
+def _reply_html(a: AttemptView) -> str:
+    if a.reply: return _pre(a.reply, style="max-height:22em;overflow:auto")
+    return "<i>the model was not asked</i>" if a.extraction in ("prepass", "unchanged") else "<i>no reply stored</i>"
 
 def _attempts_html(views: list[AttemptView], program_diagnostics: str = "") -> str:
+    "Each attempt: its head, what its reason means, the model's reply beside the program taken from it, rustc's diagnostics"
     out = []
     for a in views:
         col = "#2e7d32" if a.passed else "#c62828"
         out.append(f'<div class="sc-attempt"><b>Attempt {a.attempt}</b> · route <code>{html.escape(a.route or "base")}</code> · '
                    f'<span style="color:{col}">{html.escape(a.verdict)}</span></div>')
-        out.append(_pre(a.diff, "diff") if a.diff else f"<div><i>{html.escape(a.change)}</i></div>")
+        out.append(f'<div class="sc-why" style="font-size:12px">{html.escape(a.why)}</div>')
+        prog = _pre(a.diff, "diff") if a.diff else f"<div><i>{html.escape(a.change)}</i></div>"
+        out.append('<div style="display:flex;gap:8px;align-items:flex-start">'
+                   f'<div class="sc-reply" style="flex:1;min-width:0">{_small("the model&#x27;s reply")}{_reply_html(a)}</div>'
+                   f'<div class="sc-candidate" style="flex:1;min-width:0">{_small("the program taken from it, against the koan&#x27;s")}{prog}</div></div>')
         if a.diagnostics: out.append("<div><i>rustc: as on the program</i></div>" if a.diagnostics == program_diagnostics else _pre(a.diagnostics))
     return "\n".join(out) or "<i>no attempts</i>"
+
+def _side_by_side(left: str, right: str, lhead: str, rhead: str) -> str:
+    "Two columns of HTML with their headings"
+    col = lambda h, b, c: f'<div class="{c}" style="flex:1;min-width:0;border-left:3px solid #ddd;padding-left:6px"><b>{h}</b>{b}</div>'
+    return f'<div class="sc-side" style="display:flex;gap:10px;align-items:flex-start">{col(lhead, left, "sc-left")}{col(rhead, right, "sc-right")}</div>'
 
 # %% ../nbs/90_explorer.ipynb
 class Explorer:
     "The widgets of the explorer around a `Failures` state; `explore` makes one and returns its `box`"
     def __init__(self, store: EpisodeStore, koans: dict[str, Koan], harness: Harness|None = None, policy=None,
-                 run: str|None = None, attempts: int = 3):
+                 run: str|None = None, attempts: int = 3,
+                 home=None,                           # where the models' converted weights are kept (`sleepy-coder`'s home)
+                 load: Callable|None = None,          # `load(name, log)` -> a policy; default `load_policy`
+                 models: list[str]|None = None):      # the models to choose from; default `available_models(home)`
         W = _widgets()
         self.W, self.store, self.koans, self.harness, self.policy, self.attempts = W, store, koans, harness, policy, attempts
-        names = store.runs().name.tolist()
-        if not names: raise ValueError(f"the episode database {store.path} has no runs yet: run `sleepy-coder eval` first")
+        self.load_fn = load or (lambda name, log: load_policy(name, home, log))
+        states = run_states(store)
+        if not states: raise ValueError(f"the episode database {store.path} has no runs yet: run `sleepy-coder eval` first")
         lay = W.Layout(width="auto")
-        self.run = W.Dropdown(options=names, value=run or names[-1], description="run", layout=lay)
+        self.run = W.Dropdown(options=[(n if s == "finished" else f"{n} ({s})", n) for n, s in states.items()], value=run or default_run(store),
+                              description="run", layout=lay)
+        self.other = W.Dropdown(options=[("-", "")], description="beside it", style={"description_width": "initial"}, layout=lay)
         self.since = W.Dropdown(options=[("-", "")], description="regressed since", style={"description_width": "initial"}, layout=lay)
         self.family = W.Dropdown(options=[("all", "")], description="family", layout=lay)
         self.code = W.Dropdown(options=[("all", "")], description="error code", style={"description_width": "initial"}, layout=lay)
         self.failing = W.Checkbox(value=True, description="failing only", indent=False, layout=lay)
         self.koan = W.Dropdown(options=[], description="koan", layout=lay)
-        self.where, self.route, self.result = W.HTML(), W.HTML(), W.HTML()
+        self.where, self.route, self.why, self.result = W.HTML(), W.HTML(), W.HTML(), W.HTML()
+        self.family_html, self.compare_html = W.HTML(), W.HTML()
         self.program, self.diagnostics, self.attempts_html = W.HTML(), W.HTML(), W.HTML()
         self.editor = W.Textarea(layout=W.Layout(width="100%", height="12em"))
-        self.fix_btn = W.Button(description="fix with model", icon="magic", disabled=policy is None or harness is None,
-                                tooltip="needs a policy and a harness" if policy is None or harness is None else "run the agent on the edited program")
+        names = [getattr(policy, "name", "the given model")] if policy is not None else (models if models is not None else available_models(home))
+        self.model = W.Dropdown(options=names, value=names[0] if names else None, description="model", disabled=policy is not None, layout=lay)
+        self.load_btn = W.Button(description="load model", icon="download", disabled=policy is not None or not names)
+        self.model_info = W.HTML(f"model: <b>{html.escape(names[0])}</b> (given)" if policy is not None else
+                                 "<i>no model loaded yet: \"fix with model\" loads the one chosen</i>")
+        self.fix_btn = W.Button(description="fix with model", icon="magic", disabled=harness is None or (policy is None and not names),
+                                tooltip="needs a harness" if harness is None else "run the agent on the edited program (loads the model first if needed)")
         self.check_btn = W.Button(description="re-check", icon="check", disabled=harness is None,
                                   tooltip="needs a harness" if harness is None else "score the edited program")
         self.prev_btn, self.next_btn = W.Button(description="previous failure"), W.Button(description="next failure")
         self.bar = W.IntProgress(value=0, min=0, max=attempts, description="attempts", layout=W.Layout(width="260px"))
         for wd, c in ((self.where, "sc-where"), (self.program, "sc-program"), (self.next_btn, "sc-next"), (self.prev_btn, "sc-prev"),
-                      (self.check_btn, "sc-recheck"), (self.fix_btn, "sc-fix"), (self.result, "sc-result")): wd.add_class(c)
+                      (self.check_btn, "sc-recheck"), (self.fix_btn, "sc-fix"), (self.result, "sc-result"), (self.run, "sc-run"),
+                      (self.other, "sc-other"), (self.family, "sc-family-filter"), (self.code, "sc-code-filter"), (self.koan, "sc-koan"),
+                      (self.failing, "sc-failing"), (self.why, "sc-failure-why"), (self.family_html, "sc-family"), (self.compare_html, "sc-compare"),
+                      (self.attempts_html, "sc-attempts"), (self.model, "sc-model"), (self.load_btn, "sc-load"), (self.model_info, "sc-model-info"),
+                      (self.bar, "sc-bar-attempts")): wd.add_class(c)
         h = lambda s: W.HTML(f"<b>{s}</b>")
-        self.box = W.VBox([W.HBox([self.run, self.since, self.failing]), W.HBox([self.family, self.code, self.koan]),
-                           W.HBox([self.prev_btn, self.next_btn, self.where]), self.route,
+        self.box = W.VBox([W.HBox([self.run, self.other, self.since, self.failing]), W.HBox([self.family, self.code, self.koan]),
+                           self.family_html, self.compare_html,
+                           W.HBox([self.prev_btn, self.next_btn, self.where]), self.why, self.route,
                            h("Program"), self.program, h("rustc on the program"), self.diagnostics, h("Attempts"), self.attempts_html,
-                           h("Edit and re-check, or ask the model"), self.editor, W.HBox([self.check_btn, self.fix_btn, self.bar]), self.result])
+                           h("Edit and re-check, or ask the model"), self.editor, W.HBox([self.model, self.load_btn, self.model_info]),
+                           W.HBox([self.check_btn, self.fix_btn, self.bar]), self.result])
         self.box.add_class("sc-explorer"); self.box.explorer = self
         self._quiet = False
         self.run.observe(lambda _: self._on_run(), "value")
+        self.other.observe(lambda _: self._on_other(), "value")
         for wd in (self.since, self.family, self.code, self.failing): wd.observe(lambda _: self._on_filter(), "value")
         self.koan.observe(lambda ch: self._on_koan(ch.new), "value")
         self.next_btn.on_click(lambda _: self.step(1)); self.prev_btn.on_click(lambda _: self.step(-1))
         self.check_btn.on_click(lambda _: self.recheck()); self.fix_btn.on_click(lambda _: self.fix())
+        self.load_btn.on_click(lambda _: self.load())
         self._on_run()
 
 # %% ../nbs/90_explorer.ipynb
@@ -452,11 +603,32 @@ def _on_run(self: Explorer):
         eps = self.store.episodes(self.store.run_id(self.run.value))
         # "" stands for no filter: a dropdown whose value is None shows nothing selected in the browser
         self.since.options = [("-", ""), *[(r, r) for r in earlier_runs(self.store, self.run.value)]]; self.since.value = ""
+        keep = self.other.value
+        self.other.options = [("-", ""), *[(r, r) for r in self.store.runs().name if r != self.run.value]]
+        self.other.value = keep if keep in [v for _, v in self.other.options] else ""
         self.family.options = [("all", ""), *[(f, f) for f in sorted(eps.family.dropna().unique())]]; self.family.value = ""
         codes = sorted({c for k in eps.koan.unique() if k in self.koans for c in self.koans[k].error_codes} |
                        {c for e in eps.error_codes.dropna() for c in json.loads(e)})
         self.code.options = [("all", ""), *[(c, c) for c in codes]]; self.code.value = ""
     finally: self._quiet = False
+    self._on_other()
+
+def _on_other(self: Explorer):
+    "The run put beside this one: the family chart of both, the koans that changed"
+    if self._quiet: return
+    run, other = self.run.value, self.other.value or None
+    self.other_state = Failures(self.store, self.koans, other, failing_only=False) if other else None
+    self.family_html.value = family_chart_html(family_summaries(self.store, [run, *([other] if other else [])]))
+    if other:
+        c = compare_runs(self.store, run, other)
+        count = lambda col: f"{int((c[col] == True).sum())}/{int(c[col].notna().sum())}"
+        moved = [f'<li><b>{html.escape(k)}</b> ({html.escape(r.family)}): {r.change}'
+                 f'{" · " + html.escape(clean_text(str(r.run_reason))) if r.change == "lost" else ""}</li>'
+                 for k, r in c.iterrows() if r.change not in ("both pass", "both fail")]
+        self.compare_html.value = (f'<div><b>{html.escape(run)}</b> passes {count("run")}, <b>{html.escape(other)}</b> {count("other")} · '
+                                   f'gained {int((c.change == "gained").sum())}, lost {int((c.change == "lost").sum())}</div>'
+                                   + (f'<ul style="margin:2px 0">{"".join(moved)}</ul>' if moved else "<div><i>the same koans pass in both</i></div>"))
+    else: self.compare_html.value = ""
     self._on_filter()
 
 def _on_filter(self: Explorer):
@@ -477,6 +649,14 @@ def _step(self: Explorer, step: int):
     self.state.next() if step > 0 else self.state.prev()
     self.show()
 
+def _beside(self: Explorer, f: Failure) -> str:
+    "The attempts of `f`, and beside them those of the same koan in the other run"
+    mine = _attempts_html(f.attempts, f.diagnostics)
+    o = getattr(self, "other_state", None)
+    if o is None: return mine
+    there = (_attempts_html(o[f.koan].attempts, f.diagnostics) if f.koan in o.pk.index else f"<i>{html.escape(f.koan)} is not in this run</i>")
+    return _side_by_side(mine, there, html.escape(f.run), html.escape(o.run))
+
 def _show(self: Explorer):
     "Fill every panel from the current `Failure`, the position last (a browser sees it change when all is shown)"
     f, s = self.state.current, self.state
@@ -484,30 +664,50 @@ def _show(self: Explorer):
     try: self.koan.value = f.koan if f else None
     finally: self._quiet = False
     self.route.value = f"route: <code>{html.escape(f.route)}</code> · {html.escape(f.title)}" if f else ""
+    self.why.value = "" if not f or f.passed else f"<b>why it failed</b>: {html.escape(f.why)}"
     self.program.value = (_pre(f.program) if f.program is not None else "<i>the koan is not among the koans given</i>") if f else ""
     self.diagnostics.value = _pre(f.diagnostics) if f and f.diagnostics else "<i>(no harness: not computed)</i>" if f else ""
-    self.attempts_html.value = _attempts_html(f.attempts, f.diagnostics) if f else ""
+    self.attempts_html.value = self._beside(f) if f else ""
     self.editor.value = (f.program or "") if f else ""
     self.result.value, self.bar.value = "", 0
     for b in (self.prev_btn, self.next_btn): b.disabled = len(s) < 2
     self.where.value = (f"<b>{html.escape(f.koan)}</b> ({html.escape(f.family)}): {s.pos + 1} of {len(s)} · "
                         f"{'passed' if f.passed else 'failed: ' + html.escape(f.reason)}" if f else f"<i>no koan matches ({html.escape(s._filters())})</i>")
 
-Explorer._on_run, Explorer._on_filter, Explorer._on_koan, Explorer.step, Explorer.show = _on_run, _on_filter, _on_koan, _step, _show
+Explorer._on_run, Explorer._on_other, Explorer._on_filter, Explorer._on_koan, Explorer.step = _on_run, _on_other, _on_filter, _on_koan, _step
+Explorer._beside, Explorer.show = _beside, _show
 
 # %% ../nbs/90_explorer.ipynb
 def _verdict_html(v: Verdict) -> str:
     col = "#2e7d32" if v.passed else "#c62828"
     body = _pre(rendered(v.diagnostics)) if v.diagnostics else (_pre(clean_text(v.stdout)) if v.ran else "")
-    return f'<span style="color:{col}"><b>{"passed" if v.passed else "failed"}</b>: {html.escape(clean_text(v.reason))}</span>{body}'
+    return (f'<span style="color:{col}"><b>{"passed" if v.passed else "failed"}</b>: {html.escape(clean_text(v.reason))}</span>'
+            f'<div class="sc-why" style="font-size:12px">{html.escape(explain(v.reason))}</div>{body}')
+
+def _error_html(e: Exception) -> str: return f'<span style="color:#c62828">{html.escape(clean_text(str(e)))}</span>'
 
 def _recheck_view(self: Explorer):
     "Score the edited program; show the verdict"
     try: self.result.value = "<b>re-check</b>: " + _verdict_html(self.state.recheck(self.editor.value))
-    except Exception as e: self.result.value = f'<span style="color:#c62828">{html.escape(clean_text(str(e)))}</span>'
+    except Exception as e: self.result.value = _error_html(e)
+
+def _load_view(self: Explorer) -> bool:
+    "Load the chosen model (once; choosing another and pressing again loads that one); did it load?"
+    name = self.model.value
+    if name is None: self.model_info.value = _error_html(ValueError("no model to load")); return False
+    self.model_info.value = f"<i>loading {html.escape(name)}...</i>"
+    said = []
+    try: self.policy = self.load_fn(name, log=said.append)
+    except Exception as e: self.model_info.value = _error_html(e); return False
+    self._loaded = name
+    dev = getattr(getattr(self.policy, "model", None), "device", None)
+    self.model_info.value = f"model: <b>{html.escape(name)}</b> loaded" + (f" on {html.escape(str(dev))}" if dev is not None else "")
+    return True
 
 def _fix_view(self: Explorer):
-    "Ask the model to fix the edited program; show its attempts, a progress bar counting them"
+    "Ask the model to fix the edited program (loading the chosen one first if none is); show its attempts, a progress bar counting them"
+    if self.policy is None or (not self.model.disabled and getattr(self, "_loaded", None) != self.model.value):
+        if not self.load(): return
     self.bar.max, self.bar.value = self.attempts, 0
     self.result.value = "<i>the model is working...</i>"
     def progress(done, total, att): self.bar.value = done
@@ -515,11 +715,11 @@ def _fix_view(self: Explorer):
         atts = self.state.fix_with_model(self.policy, self.attempts, progress, program=self.editor.value)
         self.bar.value = self.attempts
         self.result.value = "<b>the model's attempts</b>:" + _attempts_html(self.state.score(atts, program=self.editor.value))
-    except Exception as e: self.result.value = f'<span style="color:#c62828">{html.escape(clean_text(str(e)))}</span>'
+    except Exception as e: self.result.value = _error_html(e)
 
-Explorer.recheck, Explorer.fix = _recheck_view, _fix_view
+Explorer.recheck, Explorer.load, Explorer.fix = _recheck_view, _load_view, _fix_view
 
 def explore(store: EpisodeStore, koans: dict[str, Koan], harness: Harness|None = None, policy=None,
-            run: str|None = None, attempts: int = 3) -> "ipywidgets.VBox":
-    "The explorer for `store`'s runs (default: the latest); `harness` enables re-check, `policy` the model"
-    return Explorer(store, koans, harness, policy, run, attempts).box
+            run: str|None = None, attempts: int = 3, home=None, load: Callable|None = None, models: list[str]|None = None) -> "ipywidgets.VBox":
+    "The explorer for `store`'s runs (default: the last finished); `harness` enables re-check and fixing, `policy` (or a model loaded in the view) the model"
+    return Explorer(store, koans, harness, policy, run, attempts, home, load, models).box
