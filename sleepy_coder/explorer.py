@@ -445,8 +445,9 @@ def family_chart_html(summaries: dict, metric: str = "pass@K") -> str:
         for j, (r, s) in enumerate(summaries.items()):
             if fam not in s.index: bars.append(f'<div class="sc-bar-none" style="font-size:11px;color:#888">{html.escape(r)}: not run</div>'); continue
             k, n = int(s.loc[fam, metric]), int(s.loc[fam, "n"])
-            bars.append(f'<div style="display:flex;align-items:center;gap:4px"><div class="sc-bar" data-run="{html.escape(r)}" data-family="{html.escape(fam)}" '
-                        f'title="{html.escape(r)}: {k}/{n}" style="width:{round(200 * k / n) if n else 0}px;height:10px;background:{_COLOURS[j % 4]}"></div>'
+            bars.append(f'<div style="display:flex;align-items:center;gap:4px"><div style="width:200px;height:10px;background:#eee">'
+                        f'<div class="sc-bar" data-run="{html.escape(r)}" data-family="{html.escape(fam)}" title="{html.escape(r)}: {k}/{n}" '
+                        f'style="width:{round(200 * k / n) if n else 0}px;height:10px;background:{_COLOURS[j % 4]}"></div></div>'
                         f'<span style="font-size:11px">{k}/{n}</span></div>')
         rows.append(f'<tr><td style="padding-right:8px;vertical-align:top">{html.escape(fam)}</td><td>{"".join(bars)}</td></tr>')
     return (f'<div class="sc-family-chart"><div style="font-size:12px">{metric} by family · {key}</div>'
