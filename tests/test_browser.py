@@ -205,6 +205,13 @@ def test_explorer_on_ordinary_runs(browser, jupyterlab_runs):
     assert page.locator(".jp-OutputArea-output img").count() >= 1
     page.close()
 
+PROMPT = re.compile(r"\b(In|Out)\s*\[\s*\d*\s*\]:")   # nbconvert's execution prompts, "In [ ]:" and "Out[0]:"
+GROUP_ORDER = ["Koans", "The judge", "Models", "The day", "Episodes and evaluation", "The night", "The cycle", "Tools", "Experiments"]
+GROUPED = {"00_koans.html": "Koans", "10_sandbox.html": "The judge", "15_synth.html": "The judge", "20_models.html": "Models",
+           "32_agent.html": "The day", "40_episodes.html": "Episodes and evaluation", "50_eval.html": "Episodes and evaluation",
+           "61_lora.html": "The night", "76_night.html": "The night", "80_cycle.html": "The cycle", "85_distributed.html": "The cycle",
+           "90_explorer.html": "Tools", "99_cli.html": "Tools", "experiments__gpu_results.html": "Experiments"}
+
 def test_docs_site_in_browser(browser, tmp_path):
     "Build the site; every page loads with its title and navigation, its pictures and links, and no uncaught exception"
     site = build_site(ROOT, tmp_path/"site")
@@ -229,7 +236,41 @@ def test_docs_site_in_browser(browser, tmp_path):
         title, links = page.title(), page.locator("nav.sc-nav a").count()
         if title != titles[f.name]: problems.append(f"{f.name}: title {title!r}, expected {titles[f.name]!r}")
         if links != len(nbs) + 1: problems.append(f"{f.name}: {links} navigation links")
+        if m := PROMPT.search(page.inner_text("body")): problems.append(f"{f.name}: an execution prompt {m[0]!r}")
+        groups = page.evaluate("""() => { let g = null; const out = {};
+            for (const e of document.querySelectorAll('nav.sc-nav h4, nav.sc-nav > a')) { if (e.tagName === 'H4') g = e.innerText; else out[e.getAttribute('href')] = g; }
+            return out; }""")
+        heads = page.locator("nav.sc-nav h4").all_inner_texts()
+        if [h.lower() for h in heads] != [h.lower() for h in GROUP_ORDER]: problems.append(f"{f.name}: sidebar groups {heads}")
+        problems += [f"{f.name}: {href} is under {groups.get(href)!r}, not {g!r}" for href, g in GROUPED.items()
+                     if href in titles and (groups.get(href) or "").lower() != g.lower()]
         problems += [f"{f.name}: {e}" for e in errors] + [f"{f.name}: picture {b} does not load" for b in broken]
         problems += [f"{f.name}: link to {d}, which is not in the site" for d in dead]
         page.close()
     assert not problems, "\n".join(problems)
+
+def test_docs_search(browser, tmp_path):
+    "The search box finds the pages that hold every word of a query (the last may be cut short), and its results lead there; all offline"
+    site = build_site(ROOT, tmp_path/"site")
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: r.url.startswith("http") and errors.append(f"fetched {r.url}"))
+    page.goto((site/"index.html").as_uri(), wait_until="load")
+    box, results = page.locator("nav.sc-nav input.sc-search"), page.locator("nav.sc-nav .sc-results a.sc-result")
+    box.fill("backward transfer")
+    page.wait_for_function("() => document.querySelectorAll('nav.sc-nav .sc-results a.sc-result').length > 0", timeout=10_000)
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert any(h.startswith(("50_eval.html", "90_explorer.html")) for h in hrefs), hrefs
+    target = next(h for h in hrefs if h.startswith(("50_eval.html", "90_explorer.html")))
+    page.locator(f'nav.sc-nav .sc-results a[href="{target}"]').click()
+    page.wait_for_url(re.compile(re.escape(target.split("#")[0])))
+    assert "backward transfer" in page.inner_text("body").lower()
+    box = page.locator("nav.sc-nav input.sc-search")   # the new page's box; a prefix of the last word is enough
+    box.fill("koan synthes")
+    page.wait_for_function("() => document.querySelectorAll('nav.sc-nav .sc-results a.sc-result').length > 0", timeout=10_000)
+    assert any(h.startswith("15_synth.html") for h in page.locator("nav.sc-nav .sc-results a.sc-result").evaluate_all("as => as.map(a => a.getAttribute('href'))"))
+    box.fill("zzqx nothingmatches")
+    page.wait_for_function("() => (document.querySelector('nav.sc-nav .sc-results').innerText || '').includes('no page has all')", timeout=10_000)
+    assert not errors, errors
+    page.close()
