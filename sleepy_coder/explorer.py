@@ -86,8 +86,9 @@ _WHY = [   # (reason as stored, the sentence a person reads); the first match wi
     (r"ran", lambda m: "it compiles and runs (the koan has no expected output or tests to check)"),
     (r"empty reply", lambda m: "the model's reply is empty: there was no program to compile"),
     (r"reply over ([\d,]+) characters", lambda m: f"the reply is longer than {m[1]} characters, so no program was looked for in it"),
-    (r"no Rust code block \(found (.*)\)", lambda m: f"the reply has {_blocks(m[1])}, but no block labelled `rust` (or unlabelled) "
-                                                    "that holds a function (`fn name`), so no program was taken from it: read the reply"),
+    (r"no Rust code block \(found (.*)\)", lambda m: f"the reply has {_blocks(m[1])}, but " + (
+        "none holds a function (`fn name`)" if {l.strip() for l in m[1].split(",")} <= {"rust", "rs", "plain"} else
+        "no `rust` (or unlabelled) block that holds a function (`fn name`)") + ", so no program was taken from it: read the reply"),
     (r"no program in reply", lambda m: "the reply has no code block and no `fn main(`, so no program was taken from it: read the reply"),
     (r"errors: (.*)", lambda m: f"the program taken from the reply does not compile: rustc reports {m[1]}"),
     (r"wrong output", lambda m: "it compiles and runs, but prints something other than the koan's expected output"),

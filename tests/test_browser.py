@@ -164,7 +164,7 @@ def test_explorer_on_ordinary_runs(browser, jupyterlab_runs):
     assert "// add `mut` to the Vec" in attempts.locator(".sc-reply").first.inner_text()
     assert "no candidate: no Rust code block (found rust)" in attempts.locator(".sc-candidate").first.inner_text()
     why = page.locator(f"{ex} .sc-failure-why").inner_text()
-    assert "a `rust` block, but no block labelled `rust` (or unlabelled) that holds a function" in why, why
+    assert "the reply has a `rust` block, but none holds a function (`fn name`), so no program was taken from it" in why, why
     # filters: by error code, then by family
     before = page.locator(where).inner_text()
     page.locator(f"{ex} .sc-code-filter select").select_option(label=nm.error_codes[0])
@@ -212,9 +212,13 @@ GROUPED = {"00_koans.html": "Koans", "10_sandbox.html": "The judge", "15_synth.h
            "61_lora.html": "The night", "76_night.html": "The night", "80_cycle.html": "The cycle", "85_distributed.html": "The cycle",
            "90_explorer.html": "Tools", "99_cli.html": "Tools", "experiments__gpu_results.html": "Experiments"}
 
-def test_docs_site_in_browser(browser, tmp_path):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    "The docs site, built once for the tests that read it"
+    return build_site(ROOT, tmp_path_factory.mktemp("docs")/"site")
+
+def test_docs_site_in_browser(browser, site):
     "Build the site; every page loads with its title and navigation, its pictures and links, and no uncaught exception"
-    site = build_site(ROOT, tmp_path/"site")
     nbs = notebooks(ROOT)
     pages = sorted(site.glob("*.html"))
     assert len(pages) == len(nbs) and (site/"explorer.png").exists()
@@ -249,9 +253,8 @@ def test_docs_site_in_browser(browser, tmp_path):
         page.close()
     assert not problems, "\n".join(problems)
 
-def test_docs_search(browser, tmp_path):
+def test_docs_search(browser, site):
     "The search box finds the pages that hold every word of a query (the last may be cut short), and its results lead there; all offline"
-    site = build_site(ROOT, tmp_path/"site")
     page = browser.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
