@@ -4,14 +4,14 @@
 
 # %% ../nbs/20_models.ipynb 2
 from __future__ import annotations
-import hashlib, importlib.metadata, os, re, shutil, tempfile, time
+import contextlib, hashlib, importlib.metadata, os, re, shutil, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto 0
 __all__ = ['ALIASES', 'DEFAULT_MODEL', 'TINY', 'CHATML', 'ChunkedGGUF', 'chunk_files', 'join_chunks', 'models_dir', 'check_gguf',
-           'clean_stale', 'convert_gguf', 'resolve_model', 'tiny_tokenizer', 'tiny_model', 'pick_device', 'LoadedModel',
-           'load_model']
+           'clean_stale', 'bf16_bytes', 'disk_size', 'folder_bytes', 'convert_gguf', 'resolve_model', 'tiny_tokenizer',
+           'tiny_model', 'pick_device', 'LoadedModel', 'load_model']
 
 # %% ../nbs/20_models.ipynb
 @dataclass(frozen=True)
@@ -94,15 +94,35 @@ def clean_stale(folder: Path) -> list[Path]:
             shutil.rmtree(p) if p.is_dir() else p.unlink(); out.append(p)
     return out
 
+def bf16_bytes(gguf: Path) -> int:
+    "The bytes the bf16 copy of `gguf`'s weights takes: 2 for each weight in its tensors"
+    from gguf import GGUFReader
+    return 2 * sum(int(t.n_elements) for t in GGUFReader(str(gguf)).tensors)
+
+def disk_size(n: int) -> str:
+    "`n` bytes for a person: GB (10^9) with one decimal, MB below 0.1 GB"
+    return f"{n / 1e9:.1f} GB" if n >= 10**8 else f"{n / 1e6:.1f} MB"
+
+def folder_bytes(folder: Path) -> int: return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
+
+@contextlib.contextmanager
+def _quiet_gguf_dtype():
+    "transformers warns that a GGUF loads fastest packed in float32; we dequantize it to bf16 on purpose, so that warning is noise"
+    import logging
+    lg = logging.getLogger("transformers.quantizers.quantizer_gguf"); level = lg.level
+    lg.setLevel(logging.ERROR)
+    try: yield
+    finally: lg.setLevel(level)
+
 def convert_gguf(gguf: Path, dest: Path, log=print) -> Path:
     "Dequantize `gguf` into a bf16 safetensors folder `dest` (atomic: a temporary folder renamed into place)"
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     gguf = Path(gguf); check_gguf(gguf)
-    log(f"converting {gguf.name} to bf16 once, into {dest} (about a minute; about {gguf.stat().st_size * 3 // 10**9 + 1} GB)")
+    log(f"converting {gguf.name} to bf16 once, into {dest} (about a minute; {disk_size(bf16_bytes(gguf))} on disk, 2 bytes a weight)")
     t0 = time.time()
     tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
+    with _quiet_gguf_dtype(): model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
     _detach_quantizer(model)
     tmp = dest.parent/_tmp_name(dest)
     try:
@@ -112,7 +132,7 @@ def convert_gguf(gguf: Path, dest: Path, log=print) -> Path:
         tmp.rename(dest)
     except BaseException:   # Ctrl-C or a full disk: leave nothing that looks like a cache
         shutil.rmtree(tmp, ignore_errors=True); raise
-    log(f"converted in {time.time() - t0:.0f} s")
+    log(f"converted in {time.time() - t0:.0f} s: {disk_size(folder_bytes(dest))} in {dest}")
     return dest
 
 _PATHLIKE = re.compile(r"^(?:[/~.]|[A-Za-z]:\\)")
