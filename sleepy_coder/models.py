@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['ALIASES', 'DEFAULT_MODEL', 'TINY', 'CHATML', 'ChunkedGGUF', 'chunk_files', 'join_chunks', 'models_dir', 'check_gguf',
-           'clean_stale', 'convert_gguf', 'resolve_model', 'tiny_tokenizer', 'tiny_model', 'pick_device', 'LoadedModel',
-           'load_model']
+__all__ = ['ALIASES', 'DEFAULT_MODEL', 'TINY', 'TINY_REPLY_TOKENS', 'CHATML', 'ChunkedGGUF', 'chunk_files', 'join_chunks',
+           'models_dir', 'check_gguf', 'clean_stale', 'convert_gguf', 'resolve_model', 'tiny_tokenizer', 'tiny_model',
+           'pick_device', 'LoadedModel', 'load_model']
 
 # %% ../nbs/20_models.ipynb
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ ALIASES = {
 }
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 TINY = "tiny-random"
+TINY_REPLY_TOKENS = 32   # the tiny model writes noise: its replies stop here, so smoke runs and tests take seconds
 
 # %% ../nbs/20_models.ipynb
 def chunk_files(spec: ChunkedGGUF) -> list[Path]:
@@ -180,7 +181,9 @@ def tiny_model(seed=0, vocab_size=512):
     cfg = Qwen2Config(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
                       eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
-    return Qwen2ForCausalLM(cfg).eval(), tok
+    m = Qwen2ForCausalLM(cfg).eval()
+    m.generation_config.max_new_tokens = TINY_REPLY_TOKENS   # random weights rarely reach the end token: a short reply instead
+    return m, tok
 
 # %% ../nbs/20_models.ipynb
 def pick_device():
