@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cli.ipynb 2
 from __future__ import annotations
-import argparse, difflib, json, os, sys, time
+import argparse, difflib, json, logging, os, shlex, sys, time
 from dataclasses import asdict
 from pathlib import Path
 from fastcore.script import anno_parser, store_true, _HelpFormatter
@@ -15,16 +15,17 @@ from .prompt import PromptConfig, SYSTEMS, RENDERINGS
 from .generate import GenConfig, ENGINES
 
 # %% auto 0
-__all__ = ['MAX_PROGRAM_BYTES', 'COMMANDS', 'ERRORS', 'UserError', 'Interrupted', 'home', 'writable_home', 'list_koans', 'show',
-           'check', 'validate', 'synth', 'baseline', 'eval_model', 'run_live', 'sleep_night', 'run_cycle',
-           'housekeeping', 'parser', 'main']
+__all__ = ['MAX_PROGRAM_BYTES', 'COMMANDS', 'ERRORS', 'UserError', 'Interrupted', 'home', 'writable_home', 'BatchProgress',
+           'list_koans', 'show', 'check', 'validate', 'synth', 'baseline', 'eval_model', 'run_live', 'sleep_night',
+           'run_cycle', 'housekeeping', 'parser', 'main']
 
 # %% ../nbs/99_cli.ipynb
 class UserError(Exception):
     "A mistake the user can fix: printed as one line, exit status 2"
 
 class Interrupted(Exception):
-    "Ctrl-C, with what was kept and how to go on: exit status 130"
+    "Ctrl-C, with what was kept and how to go on: exit status 130; `resumable`: the command line that resumes follows the message"
+    def __init__(self, msg, resumable=False): super().__init__(msg); self.resumable = resumable
 
 def home() -> Path:
     "Where Sleepy Coder keeps caches and results (`SLEEPY_CODER_HOME`, default `~/.cache/sleepy_coder`)"
@@ -38,6 +39,22 @@ def writable_home() -> Path:
         probe = h/f".write-test-{os.getpid()}"; probe.write_text("x"); probe.unlink()
     except OSError as e: raise UserError(f"cannot write to SLEEPY_CODER_HOME={h} ({e.strerror}): set SLEEPY_CODER_HOME to a writable folder")
     return h
+
+# %% ../nbs/99_cli.ipynb
+class BatchProgress(logging.Handler):
+    "Each generation batch (rows, tokens a second, time a step) on the open progress bars, or as a line on stderr when none is open"
+    def emit(self, record):
+        try: rows, _, _, steps, secs, ms, _ = record.args; text = f"batch {rows} rows, {rows * steps / max(secs, 1e-9):.0f} tok/s, {ms:.0f} ms/step"
+        except (TypeError, ValueError): text = record.getMessage()[:80]   # another log line of the engine: shown as it is
+        from tqdm import tqdm
+        bars = [b for b in list(getattr(tqdm, "_instances", [])) if not b.disable]
+        for b in bars: b.set_postfix_str(text, refresh=True)
+        if not bars: print(f"generation: {text}", file=sys.stderr)
+
+def _show_batches():
+    "Route the engine's batch log to `BatchProgress` (once)"
+    lg = logging.getLogger("sleepy_coder.generate")
+    if not any(isinstance(h, BatchProgress) for h in lg.handlers): lg.addHandler(BatchProgress()); lg.setLevel(logging.INFO); lg.propagate = False
 
 # %% ../nbs/99_cli.ipynb
 def _sandbox(allow_unsandboxed=False):
@@ -176,7 +193,14 @@ def baseline(set:str=None,              # only this named set
     print(t.to_string()); print(f"(passed, of {len(ks)} koans)")
 
 # %% ../nbs/99_cli.ipynb
-def _gen(max_new_tokens, batch_size, sample, n, seed, engine) -> GenConfig:
+def _reply_tokens(model, given=None) -> int:
+    "`--max-new-tokens`, or its default: tiny-random's short replies, else a whole program's"
+    from sleepy_coder.models import TINY, TINY_REPLY_TOKENS
+    if given is not None: return given
+    return TINY_REPLY_TOKENS if model == TINY else GenConfig.max_new_tokens
+
+def _gen(max_new_tokens, batch_size, sample, n, seed, engine, model=None) -> GenConfig:
+    max_new_tokens = _reply_tokens(model, max_new_tokens)
     if batch_size is None:
         from sleepy_coder.models import pick_device
         batch_size = GenConfig.batch_size if pick_device() == "cuda" else 8
@@ -222,7 +246,7 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
          sample:store_true=False,        # sample instead of greedy decoding
          n:int=1,                        # candidates per attempt when sampling; the compiler picks one
          dedupe:int=None,                # sample again, up to this many times, when a candidate repeats an earlier one (default: 2 on a GPU, 0 on a CPU; 0: never)
-         max_new_tokens:int=GenConfig.max_new_tokens,  # longest reply, in tokens
+         max_new_tokens:int=None,        # longest reply, in tokens (default: 1024; tiny-random: 32)
          batch_size:int=None,            # prompts per generation batch (default: 64 on a GPU, 8 on a CPU, where a long reply holds its whole batch back)
          engine:str=GenConfig.engine,    # generation engine: generate, static (static KV cache, compiled) or cb (continuous batching)
          diagnostics:str=PromptConfig.diagnostics,     # how the prompt shows rustc's errors: compact, rendered or both
@@ -255,7 +279,7 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
         dedupe = 2 if pick_device() == "cuda" else 0
     if dedupe < 0: raise UserError(f"--dedupe {dedupe}: use 0 (never) or more")
     prepass = None if prepass == "none" else prepass
-    gen, prompt = _gen(max_new_tokens, batch_size, sample, n, seed, engine), _prompt(diagnostics, notes, not no_suggestion, history, system, no_prefill)
+    gen, prompt = _gen(max_new_tokens, batch_size, sample, n, seed, engine, model), _prompt(diagnostics, notes, not no_suggestion, history, system, no_prefill)
     ks = _select(set, family, koans, limit, default_set="frozen30")
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)
@@ -283,11 +307,12 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
     tm = {}
     try: rid = evaluate(shard(ks, st), policy, h, store, name, attempts, prompt, route, prepass, dedupe,
                         config=dict(label=label, night=str(night_dir) if night_dir else None), timings=tm, run_koans=[k.id for k in ks],
-                        progress=st.is_main_process)
+                        progress=st.is_main_process, log=lambda m: print(m, file=sys.stderr))
     except KeyboardInterrupt:
         rid = store.run_id(name)
-        raise Interrupted(f"interrupted: run {name!r} kept {len(store.done_koans(rid))} of {len(ks)} koans in {store.path}; "
-                          "the same command resumes it")
+        n_att = store.db.execute("SELECT COUNT(*) FROM episodes WHERE run_id=?", (rid,)).fetchone()[0]
+        raise Interrupted(f"interrupted: run {name!r} kept {len(store.done_koans(rid))} of {len(ks)} koans finished and {n_att} attempts in all, "
+                          f"in {store.path}; the same command resumes it at the next attempt", resumable=True)
     st.wait_for_everyone()
     if not st.is_main_process: return 0
     pk = per_koan(store.episodes(rid))
@@ -312,7 +337,7 @@ def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder 
         attempts:int=3,                  # attempts per koan (K)
         seed:int=0,                      # seed of sampling
         sample:store_true=False,         # sample instead of greedy decoding
-        max_new_tokens:int=GenConfig.max_new_tokens,   # longest reply, in tokens
+        max_new_tokens:int=None,         # longest reply, in tokens (default: 1024; tiny-random: 32)
         no_cache:store_true=False,       # don't read or write the verdict cache
         workers:int=None,                # parallel rustc jobs (default: the cores)
         allow_invalid:store_true=False,  # run koans whose reference fix fails
@@ -322,7 +347,7 @@ def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder 
     from sleepy_coder.generate import HFPolicy
     if attempts < 1: raise UserError(f"--attempts {attempts}: need at least 1")
     if count < 1: raise UserError(f"--count {count}: need at least 1")
-    gen = _gen(max_new_tokens, 1, sample, 1, seed, "generate")
+    gen = _gen(max_new_tokens, 1, sample, 1, seed, "generate", model)
     ks = _select(set, family, koans, count)
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)
@@ -393,7 +418,7 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
     st = team()   # under torchrun, the library's adapters train in parallel, one process per GPU, with no process group
     lm = _load(model, device=str(st.device) if st.num_processes > 1 else None)
     s = sleep(lm.model, lm.tokenizer, eps, ks, Path(out) if out else writable_home()/"nights"/run, cfg, prev=prev,
-              policy=HFPolicy.from_loaded(lm, GenConfig(seed=seed)), harness=_harness(no_cache, workers, allow_unsandboxed),
+              policy=HFPolicy.from_loaded(lm, GenConfig(seed=seed, max_new_tokens=_reply_tokens(model))), harness=_harness(no_cache, workers, allow_unsandboxed),
               held_out=held, base_sha256=lm.sha256, log=lambda m: print(m, file=sys.stderr))
     if st.is_main_process: print(json.dumps({k: s.get(k) for k in ("tasks", "sources", "seconds")}, indent=1))
 
@@ -428,14 +453,14 @@ def run_cycle(cycles:int=1,                 # candidate cycles to have after the
     check_budget(h, budget_gb)
     if route_tolerance < 0: raise UserError(f"--route-tolerance {route_tolerance}: use 0 or more")
     cfg = CycleConfig(day_size=day_size, eval_limit=limits, attempts=attempts, tolerance=tolerance, guard_tolerance=guard_tolerance, seed=seed,
-                      check_routes=not no_route_check, route_tolerance=route_tolerance)
+                      check_routes=not no_route_check, route_tolerance=route_tolerance, gen=GenConfig(max_new_tokens=_reply_tokens(model)))
     sets = {s: _select(s) for s in (*cfg.eval_sets, *cfg.day_sets)}
     koans = {k.id: k for ks in sets.values() for k in ks}
     held = {k.id for s in ("frozen30", "dev", "synth-dev", "synth-eval", "synth-far") for k in sets.get(s, [])} | _sets_ids("twins")
     harness, store = _harness(no_cache, workers, allow_unsandboxed), EpisodeStore(h/"episodes.sqlite")
     lm = _load(model)
     try: run_cycles(lm.model, lm.tokenizer, sets, harness, store, h, cfg, cycles, koans, held, lm.sha256, log=lambda m: print(m, file=sys.stderr))
-    except KeyboardInterrupt: raise Interrupted(f"interrupted: finished cycles and attempts are kept in {h}; the same command resumes")
+    except KeyboardInterrupt: raise Interrupted(f"interrupted: finished cycles and attempts are kept in {h}; the same command resumes", resumable=True)
     print(cycles_table(h).to_string())
 
 def housekeeping(keep:int=2,                # nights of the last N kept cycles to keep
@@ -478,10 +503,11 @@ ERRORS = (UserError, FileNotFoundError, NotADirectoryError, PermissionError, Val
 
 def main(argv=None) -> int:
     "Entry point of the `sleepy-coder` command"
+    _show_batches()
     args = vars(parser().parse_args(argv))
     fn = args.pop("_fn"); args.pop("_cmd", None); args.pop("_sub", None)
     try: rc = fn(**args)
-    except Interrupted as e: print(str(e), file=sys.stderr); rc = 130
+    except Interrupted as e: print(f"{e}: {shlex.join(['sleepy-coder', *(sys.argv[1:] if argv is None else argv)])}" if e.resumable else str(e), file=sys.stderr); rc = 130
     except KeyboardInterrupt: print("interrupted", file=sys.stderr); rc = 130
     except BrokenPipeError: sys.stdout = open(os.devnull, "w"); rc = 0
     except ERRORS as e:

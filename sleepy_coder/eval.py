@@ -97,7 +97,11 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=total, initial=total - len(todo) * attempts + sum(map(len, kept.values())), desc=desc or arms[0].run, unit="attempt")
+        n_koans, label = total // attempts, desc or arms[0].run
+        k_done = [n_koans - len(todo)]
+        # no smoothing: each refresh (a round, or a batch the CLI shows) recomputes the ETA from the whole run's rate, so a stall shows
+        bar = tqdm(total=total, initial=total - len(todo) * attempts + sum(map(len, kept.values())), desc=f"{label} ({k_done[0]}/{n_koans} koans)",
+                   unit="attempt", smoothing=0)
     timed = _Timed(policy, timings)
     try:
         for s in range(0, len(todo), chunk):
@@ -105,7 +109,9 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
             def on_round(items):   # score this round's attempts and store them at once
                 vs = _verdicts(harness, [(ch[i][1], a) for i, a, _ in items])
                 store.add_rows([episode_row(rids[ch[i][0].run], cycle, ch[i][1].id, ch[i][1].family, a, v, fin) for (i, a, fin), v in zip(items, vs)])
-                if bar: bar.update(sum(attempts - a.attempt + 1 if fin else 1 for _, a, fin in items))
+                if bar:
+                    k_done[0] += sum(fin for *_, fin in items); bar.set_description(f"{label} ({k_done[0]}/{n_koans} koans)", refresh=False)
+                    bar.update(sum(attempts - a.attempt + 1 if fin else 1 for _, a, fin in items))
             fix_all([k.buggy for _, k in ch], timed, harness, attempts, [a.prompt for a, _ in ch], [a.route for a, _ in ch],
                     [a.prepass for a, _ in ch], [a.dedupe for a, _ in ch], on_round=on_round,
                     resume=[kept.get((a.run, k.id), []) for a, k in ch])

@@ -217,3 +217,55 @@ def test_readme_commands_parse():
         argv = shlex.split(l)[1:]
         try: p.parse_args(argv)
         except SystemExit as e: pytest.fail(f"README command does not parse: {l}")
+
+# ---------- issue 25: quick smoke runs, resuming at the attempt, progress that moves ----------
+
+def _db_rows(tmp_path, q, *a):
+    with sqlite3.connect(tmp_path/"home"/"episodes.sqlite") as c: return c.execute(q, a).fetchall()
+
+def test_tiny_random_stops_early(tmp_path, koan_dir):
+    r = cli(tmp_path, "eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "2", "--no-cache", "--prepass", "none")
+    assert r.returncode == 0, r.stderr[-2000:]
+    (most,), = _db_rows(tmp_path, "select max(tokens_out) from episodes")
+    assert 0 < most <= 32, most   # not 1,024 tokens of noise an attempt
+
+def _noisy(p):
+    "A reply that repeats the last program shown, one line longer: a new candidate each attempt, failing still"
+    from sleepy_coder.testing import FENCE
+    return FENCE + p.split("```rust\n")[-2].split("```")[0] + "// again\n```"
+
+def test_a_resumed_eval_goes_on_at_the_attempt(tmp_path, koan_dir, monkeypatch, capsys):
+    from sleepy_coder import generate
+    from sleepy_coder.testing import ScriptedPolicy
+    monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path/"home"))
+    calls = dict(n=0, stop=None, prompts=[])
+    class Cut(ScriptedPolicy):   # Ctrl-C on call number `stop`
+        def __call__(self, prompts, adapters=None):
+            calls["n"] += 1
+            if calls["n"] == calls["stop"]: raise KeyboardInterrupt
+            calls["prompts"] += prompts
+            return super().__call__(prompts, adapters)
+    monkeypatch.setattr(generate.HFPolicy, "from_loaded", classmethod(lambda cls, lm, cfg=None: Cut(reply=_noisy)))
+    base = ["eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "3", "--no-cache", "--prepass", "none"]
+    assert main([*base, "--name", "whole"]) == 0
+    calls.update(n=0, stop=2, prompts=[])
+    assert main([*base, "--name", "cut"]) == 130
+    err = capsys.readouterr().err
+    assert "kept 0 of 3 koans finished and 3 attempts in all" in err, err
+    assert err.strip().endswith("the same command resumes it at the next attempt: " + shlex.join(["sleepy-coder", *base, "--name", "cut"])), err
+    q = ("select koan, attempt, final, prompt, reply, candidate, passed, created from episodes e join runs r on r.id = e.run_id "
+         "where r.name = ? order by koan, attempt")
+    stored = _db_rows(tmp_path, q, "cut")
+    calls.update(n=0, stop=None, prompts=[])
+    assert main([*base, "--name", "cut"]) == 0
+    err = capsys.readouterr().err
+    assert "resuming run 'cut': kept 3 stored attempts (0 of 3 koans finished, 3 part-way)" in err, err
+    whole, cut = _db_rows(tmp_path, q, "whole"), _db_rows(tmp_path, q, "cut")
+    assert [r[:-1] for r in cut] == [r[:-1] for r in whole] and len(cut) == 9
+    assert [r for r in cut if r[1] == 1] == stored, "a stored attempt was made again"
+    assert len(calls["prompts"]) == 6
+
+def test_progress_shows_each_generation_batch(tmp_path, koan_dir):
+    r = cli(tmp_path, "eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "2", "--no-cache", "--prepass", "none")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert re.search(r"\(\d/3 koans\).*batch 3 rows, \d+ tok/s, \d+ ms/step", r.stderr), r.stderr[-2000:]
