@@ -174,8 +174,12 @@ def synth(out:str=None,               # where to write the koans (default: SLEEP
           allow_unsandboxed:store_true=False): # where no isolation is possible, run the compiler with limits only
     "Synthesize koans from the seed programs: mutate, check with rustc, split by seed program (synth-train/dev/eval/far)"
     from sleepy_coder.synth import synth_cli, archive_path
-    return synth_cli(Path(out) if out else None, seed, workers, sys.stderr.isatty() and not no_progress, archive_path() if archive else None,
-                     home=writable_home(), harness=_harness(False, workers, allow_unsandboxed))   # the harness carries the sandbox choice
+    h = writable_home()
+    try: return synth_cli(Path(out) if out else None, seed, workers, sys.stderr.isatty() and not no_progress, archive_path() if archive else None,
+                          home=h, harness=_harness(False, workers, allow_unsandboxed))   # the harness carries the sandbox choice
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: no koans were written; the programs rustc checked so far are kept in {h/'synth'/'checks.jsonl'} "
+                          f"and {h/'verdicts'}, and the same command goes on from them", resumable=True)
 
 def baseline(set:str=None,              # only this named set
              family:str=None,           # only this family (name or prefix)
@@ -221,6 +225,14 @@ def _check_koans(ks, h, allow_invalid):
                         "`sleepy-coder koans validate` says why; --allow-invalid runs them anyway")
     for b in bad: print(f"warning: koan {b}'s reference fix does not pass; its score means little", file=sys.stderr)
 
+def _model(model) -> str:
+    "`--model`, or this machine's default: the 1.5B on a GPU, the 0.5B on a CPU (where the 1.5B takes minutes per koan set), said in a note"
+    from sleepy_coder.models import pick_device, DEFAULT_MODEL
+    if model: return model
+    if pick_device() == "cuda": return DEFAULT_MODEL
+    print("note: no GPU here, so the model is qwen2.5-coder-0.5b, the CPU model (--model qwen2.5-coder-1.5b asks for the bigger one)", file=sys.stderr)
+    return "qwen2.5-coder-0.5b"
+
 def _load(model, log=print, device=None):
     "The model, with a word first when it will be slow"
     from sleepy_coder.models import load_model, ALIASES, pick_device
@@ -236,7 +248,7 @@ def _default_name(model, set, family, koans, limit, cfg: dict) -> str:
     return f"{Path(model).name}-{what}{'-' + family if family else ''}{f'-l{limit}' if limit else ''}-{tag}"
 
 # %% ../nbs/99_cli.ipynb
-def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, tiny-random), .gguf file, model folder or hub id
+def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, tiny-random), .gguf file, model folder or hub id (default: qwen2.5-coder-1.5b on a GPU, qwen2.5-coder-0.5b on a CPU)
          set:str=None,                   # named set (default: frozen30; synth-dev etc. are synthesized on first use)
          family:str=None,                # only this family (name or prefix)
          koans:str=None,                 # folder of koan files instead of the corpus
@@ -283,6 +295,7 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
     ks = _select(set, family, koans, limit, default_set="frozen30")
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)
+    model = _model(model)   # after the checks: a mistake gets its one line alone
     store = EpisodeStore(db or writable_home()/"episodes.sqlite")
     settings = dict(attempts=attempts, gen=asdict(gen), prompt=asdict(prompt), prepass=prepass, dedupe=dedupe, label=label,
                     adapter=adapter, night=night, cycle=cycle)
@@ -329,7 +342,7 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
     print(f"per-koan results: {out}; episodes: {store.path}")
 
 # %% ../nbs/99_cli.ipynb
-def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder or hub id
+def run_live(model:str=None,          # alias, .gguf file, model folder or hub id (default: qwen2.5-coder-1.5b on a GPU, qwen2.5-coder-0.5b on a CPU)
         set:str=None,                    # named set
         family:str=None,                 # only this family (name or prefix)
         koans:str=None,                  # folder of koan files instead of the corpus
@@ -338,6 +351,7 @@ def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder 
         seed:int=0,                      # seed of sampling
         sample:store_true=False,         # sample instead of greedy decoding
         max_new_tokens:int=None,         # longest reply, in tokens (default: 1024; tiny-random: 32)
+        prepass:str="machine",           # apply rustc's suggestions first, as eval does: machine, maybe or none
         no_cache:store_true=False,       # don't read or write the verdict cache
         workers:int=None,                # parallel rustc jobs (default: the cores)
         allow_invalid:store_true=False,  # run koans whose reference fix fails
@@ -351,7 +365,7 @@ def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder 
     ks = _select(set, family, koans, count)
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)
-    policy = HFPolicy.from_loaded(_load(model), gen)
+    policy = HFPolicy.from_loaded(_load(_model(model)), gen)
     for k in ks:
         print(clean_text(f"\n=== {k.id}: {k.title}"))
         print(clean_text("\n".join(d.compact() for d in h.check(k.buggy).diagnostics if d.level == "error")))
@@ -361,7 +375,7 @@ def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder 
             if a.candidate is None: return
             d = "".join(difflib.unified_diff(prev[0].splitlines(True), a.candidate.splitlines(True), "before", "candidate"))
             print(clean_text(d) if d else "(candidate unchanged)"); prev[0] = a.candidate
-        hist = fix_all([k.buggy], policy, h, attempts, on_attempt=show_attempt)[0]
+        hist = fix_all([k.buggy], policy, h, attempts, prepass=None if prepass == "none" else prepass, on_attempt=show_attempt)[0]
         last = hist[-1].candidate
         v = h.verdict(last, k.expected_stdout, k.tests) if last else None
         print(f"verdict: {'PASSED' if v and v.passed else 'failed'} ({clean_text(v.reason) if v else 'no program'})")
@@ -388,7 +402,7 @@ def _night_dir(adapter, night, cycle):
 def sleep_night(run:str,                    # the day's run (its episodes are the night's input)
                 out:str=None,               # the night's folder (default: SLEEPY_CODER_HOME/nights/<run>)
                 prev:str=None,              # an earlier night's folder to continue from (its Share state and router)
-                model:str="qwen2.5-coder-1.5b",  # the base model the day ran
+                model:str=None,             # the base model (default: the one the run used)
                 group_by:str="code",        # tasks by first error code, or by family
                 self_verify:int=4,          # sampled candidates per failed koan, kept if they pass
                 replay:float=0.25,          # replay examples per reference example
@@ -409,13 +423,20 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
     if replay_from not in ("model", "reference"): raise UserError(f"--replay-from {replay_from!r}: use model or reference")
     if not replay >= 0: raise UserError(f"--replay {replay}: use a share of 0 or more")
     store = EpisodeStore(db or writable_home()/"episodes.sqlite")
-    eps = store.episodes(store.run_id(run))
+    rid = store.run_id(run)
+    eps = store.episodes(rid)
+    if not model:   # the day's model: a policy's name is its model, and `+night/route` for a night's adapters
+        model = (store.db.execute("SELECT model FROM runs WHERE id=?", (rid,)).fetchone()[0] or "").split("+")[0] or _model(None)
+        print(f"note: the night trains {model}, the model of run {run!r} (--model to choose another)", file=sys.stderr)
     ks = {**_corpus()[0]}
     held = {i for s in ("frozen30", "twins") for i in _sets_ids(s)}
     cfg = NightConfig(group_by=group_by, self_verify=self_verify, replay=replay, replay_from=replay_from, seed=seed,
                       share=replace(NightConfig().share, k=k, p=p))
     from sleepy_coder.distributed import team
     st = team()   # under torchrun, the library's adapters train in parallel, one process per GPU, with no process group
+    n_failed = int(((eps.final == 1) & (eps.passed == 0)).sum()) if len(eps) else 0
+    print(f"night on run {run!r}: {n_failed} failed koans of {eps.koan.nunique() if len(eps) else 0}; targets, then "
+          f"{self_verify} sampled fixes per failed koan, LoRA adapters, the Share basis and the router", file=sys.stderr)
     lm = _load(model, device=str(st.device) if st.num_processes > 1 else None)
     s = sleep(lm.model, lm.tokenizer, eps, ks, Path(out) if out else writable_home()/"nights"/run, cfg, prev=prev,
               policy=HFPolicy.from_loaded(lm, GenConfig(seed=seed, max_new_tokens=_reply_tokens(model))), harness=_harness(no_cache, workers, allow_unsandboxed),
@@ -427,7 +448,7 @@ def _sets_ids(name) -> set[str]:
     except FileNotFoundError: return set()
 
 def run_cycle(cycles:int=1,                 # candidate cycles to have after the base (resumes what is there)
-              model:str="qwen2.5-coder-1.5b",  # the base model
+              model:str=None,               # the base model (default: qwen2.5-coder-1.5b on a GPU, qwen2.5-coder-0.5b on a CPU)
               day_size:int=128,             # koans in each day's sample (train and synth-train)
               eval_limit:str=None,          # fixed subsets of evaluation sets, e.g. synth-dev=150,synth-far=100
               attempts:int=3,               # attempts per koan (K)
@@ -452,6 +473,7 @@ def run_cycle(cycles:int=1,                 # candidate cycles to have after the
     h = writable_home()
     check_budget(h, budget_gb)
     if route_tolerance < 0: raise UserError(f"--route-tolerance {route_tolerance}: use 0 or more")
+    model = _model(model)
     cfg = CycleConfig(day_size=day_size, eval_limit=limits, attempts=attempts, tolerance=tolerance, guard_tolerance=guard_tolerance, seed=seed,
                       check_routes=not no_route_check, route_tolerance=route_tolerance, gen=GenConfig(max_new_tokens=_reply_tokens(model)))
     sets = {s: _select(s) for s in (*cfg.eval_sets, *cfg.day_sets)}

