@@ -4,7 +4,8 @@
 
 # %% ../nbs/99_cli.ipynb 2
 from __future__ import annotations
-import argparse, difflib, json, logging, os, shlex, sys, time
+import argparse, difflib, json, logging, os, shlex, sqlite3, sys, time
+import json as _json   # commands with a --json flag have a `json` parameter
 from dataclasses import asdict
 from pathlib import Path
 from fastcore.script import anno_parser, store_true, _HelpFormatter
@@ -16,8 +17,8 @@ from .generate import GenConfig, ENGINES
 
 # %% auto 0
 __all__ = ['MAX_PROGRAM_BYTES', 'COMMANDS', 'ERRORS', 'UserError', 'Interrupted', 'home', 'writable_home', 'BatchProgress',
-           'list_koans', 'show', 'check', 'validate', 'synth', 'baseline', 'eval_model', 'run_live', 'sleep_night',
-           'run_cycle', 'housekeeping', 'parser', 'main']
+           'list_koans', 'show', 'check', 'validate', 'synth', 'baseline', 'eval_model', 'run_live', 'runs', 'results',
+           'sleep_night', 'run_cycle', 'housekeeping', 'parser', 'main']
 
 # %% ../nbs/99_cli.ipynb
 class UserError(Exception):
@@ -104,9 +105,11 @@ def _select(set_name=None, family=None, koans=None, limit=None, default_set=None
 # %% ../nbs/99_cli.ipynb
 def list_koans(set:str=None,       # only this named set (frozen30, train, dev, twins, synth-dev, ...)
                family:str=None,    # only this family (name or prefix, e.g. borrow_checker or bc)
-               koans:str=None):    # folder of koan files, searched recursively (default: the corpus)
+               koans:str=None,     # folder of koan files, searched recursively (default: the corpus)
+               json:store_true=False): # print a JSON list instead
     "One line per koan: id, family, difficulty, error codes, title"
     ks = _select(set, family, koans)
+    if json: print(_json.dumps([dict(id=k.id, family=k.family, difficulty=k.difficulty, errors=list(k.errors), title=k.title) for k in ks])); return
     for k in ks: print(clean_text(f"{k.id:8} {k.family:18} {k.difficulty:6} {','.join(k.errors)[:30]:14} {k.title}"))
     print(f"{len(ks)} koans")
 
@@ -186,6 +189,7 @@ def baseline(set:str=None,              # only this named set
              koans:str=None,            # folder of koan files (default: the corpus)
              no_cache:store_true=False, # don't read or write the verdict cache
              workers:int=None,          # parallel rustc jobs (default: the cores)
+             json:store_true=False,     # print the counts as JSON
              allow_unsandboxed:store_true=False): # where no isolation is possible, run untrusted code with limits only
     "How many koans rustc's own suggestions fix"
     import pandas as pd
@@ -194,6 +198,7 @@ def baseline(set:str=None,              # only this named set
     df = pd.DataFrame([r.__dict__ for r in compiler_baseline(ks, _harness(no_cache, workers, allow_unsandboxed))])
     t = df.pivot_table(index="family", columns="variant", values="passed", aggfunc="sum")
     t.loc["total"] = t.sum()
+    if json: print(_json.dumps(dict(koans=len(ks), passed=_json.loads(t.to_json(orient="index"))))); return
     print(t.to_string()); print(f"(passed, of {len(ks)} koans)")
 
 # %% ../nbs/99_cli.ipynb
@@ -241,6 +246,38 @@ def _load(model, log=print, device=None):
     try: return load_model(model, writable_home(), device=device, log=lambda m: print(m, file=sys.stderr))
     except KeyboardInterrupt: raise Interrupted("interrupted while loading the model; nothing half-converted was kept: run the command again")
 
+def _store(db=None, must_exist=False):
+    "The episode store (`--db`, default in the home), checked now, before any model loads: a damaged file or one that is no database is one line"
+    from sleepy_coder.episodes import EpisodeStore
+    path = Path(db) if db else home()/"episodes.sqlite"
+    if must_exist and not path.is_file(): raise UserError(f"no episode database at {path}" + ("" if db else ": `sleepy-coder eval` makes one"))
+    if path.is_dir(): raise UserError(f"--db {path} is a folder: give the episode database file")
+    if not db: writable_home()
+    try:
+        s = EpisodeStore(path)
+        bad = s.db.execute("PRAGMA quick_check").fetchone()[0]
+        if bad != "ok": raise sqlite3.DatabaseError(bad)
+        return s
+    except sqlite3.DatabaseError as e:
+        raise UserError(f"{path} is not a usable episode database ({e}): move it aside (a new one is made) or give --db another file") from None
+
+def _report(store, name, compare=None, as_json=False, head=None):
+    "A run's summary, per family and per koan, and against an earlier run: as text, or as one JSON object"
+    from sleepy_coder.eval import per_koan, summarize, format_summary, compare as compare_runs
+    pk = per_koan(store.episodes(store.run_id(name)))
+    if not len(pk): raise UserError(f"run {name!r} has no finished koans yet (`sleepy-coder runs` shows its state)")
+    c = compare_runs(pk, per_koan(store.episodes(store.run_id(compare)))) if compare else None
+    if as_json:
+        print(_json.dumps(dict(run=name, **(head or {}), summary=_json.loads(summarize(pk).to_json(orient="index")),
+                               per_koan=_json.loads(pk.to_json(orient="index")), compare=dict(run=compare, **c) if c else None)))
+        return pk
+    print(format_summary(summarize(pk)).to_string())
+    marks = {(True, True): "P1", (False, True): "PK", (False, False): "--", (True, False): "??"}
+    print("per koan (P1 passed first try, PK passed later, -- failed; then attempts):")
+    print("  ".join(f"{kid} {marks[(r['pass@1'], r['pass@K'])]} {r.attempts}" for kid, r in pk.iterrows()))
+    if c: print(f"against {compare!r}: gained {', '.join(c['gained']) or 'none'}; lost {', '.join(c['lost']) or 'none'}")
+    return pk
+
 def _default_name(model, set, family, koans, limit, cfg: dict) -> str:
     import hashlib
     tag = hashlib.sha256(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:8]
@@ -275,6 +312,7 @@ def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder
          name:str=None,                  # run name (default: made from every setting; the same command resumes)
          compare:str=None,               # an earlier run's name to list the koans gained and lost against
          db:str=None,                    # episode database (default: SLEEPY_CODER_HOME/episodes.sqlite)
+         json:store_true=False,          # print the results as one JSON object (progress stays on stderr)
          no_cache:store_true=False,      # don't read or write the verdict cache
          workers:int=None,               # parallel rustc jobs (default: the cores)
          allow_invalid:store_true=False, # run koans whose reference fix fails
@@ -296,7 +334,7 @@ def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)
     model = _model(model)   # after the checks: a mistake gets its one line alone
-    store = EpisodeStore(db or writable_home()/"episodes.sqlite")
+    store = _store(db)
     settings = dict(attempts=attempts, gen=asdict(gen), prompt=asdict(prompt), prepass=prepass, dedupe=dedupe, label=label,
                     adapter=adapter, night=night, cycle=cycle)
     name = name or _default_name(model, set, family, koans, limit, dict(settings, model=model, koans=[k.id for k in ks]))
@@ -319,27 +357,24 @@ def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder
         policy = HFPolicy(share, lm.tokenizer, gen, f"{model}+{Path(night_dir).parent.name}/{adapter or 'routed'}", lm.sha256)
     tm = {}
     try: rid = evaluate(shard(ks, st), policy, h, store, name, attempts, prompt, route, prepass, dedupe,
-                        config=dict(label=label, night=str(night_dir) if night_dir else None), timings=tm, run_koans=[k.id for k in ks],
+                        config=dict(label=label, night=str(night_dir) if night_dir else None, set=set or (Path(koans).name if koans else "frozen30"),
+                                    family=family), timings=tm, run_koans=[k.id for k in ks],
                         progress=st.is_main_process, log=lambda m: print(m, file=sys.stderr))
     except KeyboardInterrupt:
         rid = store.run_id(name)
+        store.db.execute("UPDATE runs SET owner=NULL WHERE id=? AND ended IS NULL", (rid,))   # this process lets go of it: `runs` says interrupted
         n_att = store.db.execute("SELECT COUNT(*) FROM episodes WHERE run_id=?", (rid,)).fetchone()[0]
         raise Interrupted(f"interrupted: run {name!r} kept {len(store.done_koans(rid))} of {len(ks)} koans finished and {n_att} attempts in all, "
                           f"in {store.path}; the same command resumes it at the next attempt", resumable=True)
     st.wait_for_everyone()
     if not st.is_main_process: return 0
-    pk = per_koan(store.episodes(rid))
-    print(f"run {name!r}: {len(pk)} koans, model {model} on {lm.device}{f' and {st.num_processes - 1} more processes' if st.num_processes > 1 else ''}; {time.time() - t0:.0f} s in all (loading included), "
-          f"evaluation {tm['total']:.1f} s = generation {tm['generate']:.1f} s + compiler and scoring {tm['total'] - tm['generate']:.1f} s")
-    print(format_summary(summarize(pk)).to_string())
-    marks = {(True, True): "P1", (False, True): "PK", (False, False): "--", (True, False): "??"}
-    print("per koan (P1 passed first try, PK passed later, -- failed; then attempts):")
-    print("  ".join(f"{kid} {marks[(r['pass@1'], r['pass@K'])]} {r.attempts}" for kid, r in pk.iterrows()))
-    if compare:
-        c = compare_runs(pk, per_koan(store.episodes(store.run_id(compare))))
-        print(f"against {compare!r}: gained {c['gained']}, lost {c['lost']}")
+    secs = dict(total=round(time.time() - t0, 1), evaluation=round(tm["total"], 1), generation=round(tm["generate"], 1))
+    if not json:
+        print(f"run {name!r}: {len(ks)} koans, model {model} on {lm.device}{f' and {st.num_processes - 1} more processes' if st.num_processes > 1 else ''}; {secs['total']:.0f} s in all (loading included), "
+              f"evaluation {tm['total']:.1f} s = generation {tm['generate']:.1f} s + compiler and scoring {tm['total'] - tm['generate']:.1f} s")
+    pk = _report(store, name, compare, json, head=dict(model=model, device=str(lm.device), seconds=secs))
     out = writable_home()/"results"/f"{name}.csv"; out.parent.mkdir(parents=True, exist_ok=True); pk.to_csv(out)
-    print(f"per-koan results: {out}; episodes: {store.path}")
+    print(f"per-koan results: {out}; episodes: {store.path} (`sleepy-coder results {shlex.quote(name)}` shows them again)", file=sys.stderr if json else sys.stdout)
 
 # %% ../nbs/99_cli.ipynb
 def run_live(model:str=None,          # alias, .gguf file, model folder or hub id (default: qwen2.5-coder-1.5b on a GPU, qwen2.5-coder-0.5b on a CPU)
@@ -379,6 +414,46 @@ def run_live(model:str=None,          # alias, .gguf file, model folder or hub i
         last = hist[-1].candidate
         v = h.verdict(last, k.expected_stdout, k.tests) if last else None
         print(f"verdict: {'PASSED' if v and v.passed else 'failed'} ({clean_text(v.reason) if v else 'no program'})")
+
+# %% ../nbs/99_cli.ipynb
+def _run_rows(store) -> list[dict]:
+    "One dict per run, oldest first: name, model, set, started, koans finished of koans, pass@1, pass@K, state"
+    from sleepy_coder.episodes import _alive
+    eps = {}
+    for rid, koan, att, passed, final in store.db.execute("SELECT run_id, koan, attempt, passed, final FROM episodes ORDER BY attempt"):
+        k = eps.setdefault(rid, {}).setdefault(koan, [None, None])
+        if k[0] is None: k[0] = bool(passed)     # the first attempt
+        if final: k[1] = bool(passed)            # the final one
+    out = []
+    for rid, name, model, cfg, started, ended, owner in store.db.execute("SELECT id, name, model, config, started, ended, owner FROM runs ORDER BY id"):
+        cfg = _json.loads(cfg or "{}"); done = [k for k in eps.get(rid, {}).values() if k[1] is not None]
+        n = len(cfg.get("koans") or []) or len(eps.get(rid, {}))
+        state = "finished" if ended else "running" if _alive(owner) else "interrupted"
+        out.append(dict(name=name, model=model, set=cfg.get("set") or "", started=time.strftime("%Y-%m-%d %H:%M", time.localtime(started or 0)),
+                        koans=n, finished=len(done), **{"pass@1": sum(k[0] for k in done), "pass@K": sum(k[1] for k in done)}, state=state))
+    return out
+
+def runs(db:str=None,                # episode database (default: SLEEPY_CODER_HOME/episodes.sqlite)
+         json:store_true=False):     # print a JSON list instead
+    "Every run in the episode database: name, model, set, date, pass rates (of the koans finished) and state"
+    rows = _run_rows(_store(db, must_exist=True))
+    if json: print(_json.dumps(rows)); return
+    if not rows: print("no runs yet: `sleepy-coder eval` makes one"); return
+    import pandas as pd
+    t = pd.DataFrame([dict(r, koans=f"{r['finished']}/{r['koans']}", **{m: f"{r[m]}/{r['finished']}" for m in ("pass@1", "pass@K")}) for r in rows])
+    print(clean_text(t.drop(columns="finished").to_string(index=False)))
+
+def results(name:str,               # the run's name (`sleepy-coder runs` lists them)
+            compare:str=None,       # an earlier run to list the koans gained and lost against
+            db:str=None,            # episode database (default: SLEEPY_CODER_HOME/episodes.sqlite)
+            json:store_true=False): # print one JSON object instead
+    "A run's results again: the summary with Wilson intervals, per family and per koan, and against another run"
+    store = _store(db, must_exist=True)
+    row = next((r for r in _run_rows(store) if r["name"] == name), None)
+    if row is None: store.run_id(name)   # the one-line error, with the latest runs
+    if compare: store.run_id(compare)
+    if not json: print(f"run {name!r}: model {row['model']}, set {row['set'] or '-'}, started {row['started']}, {row['state']}, {row['finished']} of {row['koans']} koans finished")
+    _report(store, name, compare, json, head=dict(model=row["model"], set=row["set"], state=row["state"], started=row["started"]))
 
 # %% ../nbs/99_cli.ipynb
 def _night_dir(adapter, night, cycle):
@@ -422,7 +497,7 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
     from sleepy_coder.share.config import ShareConfig
     if replay_from not in ("model", "reference"): raise UserError(f"--replay-from {replay_from!r}: use model or reference")
     if not replay >= 0: raise UserError(f"--replay {replay}: use a share of 0 or more")
-    store = EpisodeStore(db or writable_home()/"episodes.sqlite")
+    store = _store(db, must_exist=True)
     rid = store.run_id(run)
     eps = store.episodes(rid)
     if not model:   # the day's model: a policy's name is its model, and `+night/route` for a night's adapters
@@ -479,7 +554,7 @@ def run_cycle(cycles:int=1,                 # candidate cycles to have after the
     sets = {s: _select(s) for s in (*cfg.eval_sets, *cfg.day_sets)}
     koans = {k.id: k for ks in sets.values() for k in ks}
     held = {k.id for s in ("frozen30", "dev", "synth-dev", "synth-eval", "synth-far") for k in sets.get(s, [])} | _sets_ids("twins")
-    harness, store = _harness(no_cache, workers, allow_unsandboxed), EpisodeStore(h/"episodes.sqlite")
+    harness, store = _harness(no_cache, workers, allow_unsandboxed), _store(h/"episodes.sqlite")
     lm = _load(model)
     try: run_cycles(lm.model, lm.tokenizer, sets, harness, store, h, cfg, cycles, koans, held, lm.sha256, log=lambda m: print(m, file=sys.stderr))
     except KeyboardInterrupt: raise Interrupted(f"interrupted: finished cycles and attempts are kept in {h}; the same command resumes", resumable=True)
@@ -496,7 +571,7 @@ def housekeeping(keep:int=2,                # nights of the last N kept cycles t
     print(f"{len(out)} items, {sum(b for _, b in out) / 1e9:.2f} GB; {h} now uses {du(h) / 1e9:.2f} GB")
 
 # %% ../nbs/99_cli.ipynb
-COMMANDS = {"list": list_koans, "show": show, "check": check, "baseline": baseline, "eval": eval_model, "run": run_live,
+COMMANDS = {"list": list_koans, "show": show, "check": check, "baseline": baseline, "eval": eval_model, "run": run_live, "runs": runs, "results": results,
             "koans validate": validate, "koans synth": synth, "sleep": sleep_night, "cycle": run_cycle, "gc": housekeeping}
 
 def _add(sub, name, fn):

@@ -193,7 +193,7 @@ def test_run_says_unchanged(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path/"home"))
     monkeypatch.setattr(generate.HFPolicy, "from_loaded", classmethod(lambda cls, lm, cfg=None: ScriptedPolicy(
         reply=lambda p: FENCE + p.split("```rust\n")[1].split("```")[0] + "```")))
-    rc = main(["run", "--model", "tiny-random", "--count", "1", "--family", "bc", "--attempts", "1", "--no-cache"])
+    rc = main(["run", "--model", "tiny-random", "--count", "1", "--family", "bc", "--attempts", "1", "--no-cache", "--prepass", "none"])
     out = capsys.readouterr().out
     assert rc == 0 and "(candidate unchanged)" in out
 
@@ -311,3 +311,50 @@ def test_run_uses_the_same_prepass_as_eval(tmp_path, koan_dir):
     r = cli(tmp_path, "run", "--model", "tiny-random", "--koans", str(koan_dir), "--family", "bc", "--count", "1", "--attempts", "1", "--no-cache")
     assert r.returncode == 0, r.stderr[-2000:]
     assert "--- attempt 1: prepass" in r.stdout and "verdict: PASSED" in r.stdout, r.stdout   # rustc's suggestion fixes bc_901, as in eval
+
+# ---------- issue 25: looking at results again ----------
+
+def test_runs_results_and_json(tmp_path, koan_dir, monkeypatch, capsys):
+    import json
+    base = ["eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "1", "--no-cache"]
+    r = cli(tmp_path, *base, "--name", "a", "--json")   # rustc's pre-pass fixes all three
+    assert r.returncode == 0, r.stderr[-2000:]
+    got = json.loads(r.stdout)   # stdout is one JSON object; progress and the CSV's path are on stderr
+    assert got["run"] == "a" and got["model"] == "tiny-random" and got["summary"]["all"]["n"] == 3 and set(got["per_koan"]) == {"bc_901", "fc_901", "mt_901"}
+    assert got["per_koan"]["bc_901"]["pass@1"] is True and "sleepy-coder results a" in r.stderr
+    assert cli(tmp_path, *base, "--name", "b", "--prepass", "none").returncode == 0
+    r = cli(tmp_path, "runs")
+    assert r.returncode == 0 and r.stdout.splitlines()[0].split() == ["name", "model", "set", "started", "koans", "pass@1", "pass@K", "state"], r.stdout
+    a, b = (l.split() for l in r.stdout.splitlines()[1:])
+    assert a[:3] == ["a", "tiny-random", "koans"] and a[-4:] == ["3/3", "3/3", "3/3", "finished"] and b[-3:] == ["0/3", "0/3", "finished"], r.stdout
+    rows = json.loads(cli(tmp_path, "runs", "--json").stdout)
+    assert [(x["name"], x["pass@K"], x["finished"], x["state"]) for x in rows] == [("a", 3, 3, "finished"), ("b", 0, 3, "finished")]
+    r = cli(tmp_path, "results", "a", "--compare", "b")
+    assert r.returncode == 0 and "run 'a': model tiny-random, set koans" in r.stdout and "bc_901 P1 1" in r.stdout, r.stdout
+    assert "against 'b': gained bc_901, fc_901, mt_901; lost none" in r.stdout and "[" not in r.stdout.splitlines()[-1], r.stdout
+    j = json.loads(cli(tmp_path, "results", "a", "--compare", "b", "--json").stdout)
+    assert j["compare"] == {"run": "b", "gained": ["bc_901", "fc_901", "mt_901"], "lost": []} and j["summary"]["all"]["pass@K"] == 3
+    one_line_error(cli(tmp_path, "results", "nope"), "no run named 'nope'", "a")
+    one_line_error(cli(tmp_path, "results", "a", "--compare", "nope"), "no run named 'nope'")
+    one_line_error(cli(tmp_path, "runs", env=dict(SLEEPY_CODER_HOME=str(tmp_path/"elsewhere"))), "no episode database")
+    # an interrupted run shows as such, with what it finished
+    from sleepy_coder import generate
+    from sleepy_coder.testing import ScriptedPolicy
+    class Cut(ScriptedPolicy):
+        def __call__(self, prompts, adapters=None): raise KeyboardInterrupt
+    monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path/"home"))
+    monkeypatch.setattr(generate.HFPolicy, "from_loaded", classmethod(lambda cls, lm, cfg=None: Cut()))
+    assert main([*base, "--name", "c", "--prepass", "none"]) == 130   # cut before any koan finished
+    capsys.readouterr()
+    assert main(["runs"]) == 0
+    c = capsys.readouterr().out.splitlines()[-1].split()
+    assert c[0] == "c" and c[-4:] == ["0/3", "0/0", "0/0", "interrupted"], c
+
+def test_list_and_baseline_print_json(tmp_path, koan_dir):
+    import json
+    r = cli(tmp_path, "list", "--koans", str(koan_dir), "--json")
+    assert r.returncode == 0 and [k["id"] for k in json.loads(r.stdout)] == ["bc_901", "fc_901", "mt_901"], r.stdout
+    r = cli(tmp_path, "baseline", "--koans", str(koan_dir), "--json", "--no-cache")
+    assert r.returncode == 0, r.stderr[-2000:]
+    got = json.loads(r.stdout)
+    assert got["koans"] == 3 and got["passed"]["total"]["machine"] >= 1, got
