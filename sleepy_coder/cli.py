@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cli.ipynb 2
 from __future__ import annotations
-import argparse, difflib, json, logging, os, shlex, sqlite3, sys, time
+import argparse, difflib, errno, json, logging, os, shlex, sqlite3, sys, time
 import json as _json   # commands with a --json flag have a `json` parameter
 from dataclasses import asdict
 from pathlib import Path
@@ -16,9 +16,9 @@ from .prompt import PromptConfig, SYSTEMS, RENDERINGS
 from .generate import GenConfig, ENGINES
 
 # %% auto 0
-__all__ = ['MAX_PROGRAM_BYTES', 'COMMANDS', 'ERRORS', 'UserError', 'Interrupted', 'home', 'writable_home', 'BatchProgress',
-           'list_koans', 'show', 'check', 'validate', 'synth', 'baseline', 'eval_model', 'run_live', 'runs', 'results',
-           'sleep_night', 'run_cycle', 'housekeeping', 'parser', 'main']
+__all__ = ['MAX_PROGRAM_BYTES', 'COMMANDS', 'CHOICES', 'ERRORS', 'UserError', 'Interrupted', 'home', 'writable_home',
+           'did_you_mean', 'BatchProgress', 'list_koans', 'show', 'check', 'validate', 'synth', 'baseline',
+           'eval_model', 'run_live', 'runs', 'results', 'sleep_night', 'run_cycle', 'housekeeping', 'parser', 'main']
 
 # %% ../nbs/99_cli.ipynb
 class UserError(Exception):
@@ -40,6 +40,15 @@ def writable_home() -> Path:
         probe = h/f".write-test-{os.getpid()}"; probe.write_text("x"); probe.unlink()
     except OSError as e: raise UserError(f"cannot write to SLEEPY_CODER_HOME={h} ({e.strerror}): set SLEEPY_CODER_HOME to a writable folder")
     return h
+
+def did_you_mean(word, options) -> str:
+    "'; did you mean X?' naming the closest of `options` (difflib's, any case, as close as the best; else those it begins), or ''"
+    low = {str(o).lower(): str(o) for o in options}
+    w = str(word).lower()
+    score = {o: difflib.SequenceMatcher(None, w, o).ratio() for o in low}
+    best = max(score.values(), default=0)
+    m = sorted((o for o, s in score.items() if s >= 0.6 and s >= best - 0.1), key=lambda o: -score[o])[:3] or [o for o in low if w and o.startswith(w)][:3]
+    return f"; did you mean {' or '.join(low[o] for o in m)}?" if m else ""
 
 # %% ../nbs/99_cli.ipynb
 class BatchProgress(logging.Handler):
@@ -83,8 +92,9 @@ def _sets_available(dirs=()) -> list[str]:
 
 def _select(set_name=None, family=None, koans=None, limit=None, default_set=None) -> list[Koan]:
     "The koans a command works on: a named set (synthesized ones too) and/or a family, from the corpus or a folder"
+    family = family.lower() if family else family
     if family and not ({family, FAMILIES.get(family)} & set(FAMILY_PREFIX)):
-        raise UserError(f"unknown family {family!r}: use one of {', '.join(FAMILY_PREFIX)} (or their prefixes {', '.join(FAMILIES)})")
+        raise UserError(f"unknown family {family!r}{did_you_mean(family, [*FAMILY_PREFIX, *FAMILIES])}: use one of {', '.join(FAMILY_PREFIX)} (or their prefixes {', '.join(FAMILIES)})")
     if limit is not None and limit < 1: raise UserError(f"--limit {limit}: need at least 1")
     ks, _ = _corpus(koans)
     name = set_name or (None if koans else default_set)
@@ -95,11 +105,12 @@ def _select(set_name=None, family=None, koans=None, limit=None, default_set=None
         ks.update(load_koans(d/"koans")[0])
     if name and not Path(name).suffix and name not in _sets_available(dirs):
         known = _sets_available(dirs) + ([] if dirs else ["synth-train", "synth-dev", "synth-eval", "synth-far"])
-        raise UserError(f"unknown set {name!r}: use one of {', '.join(known)}")
+        raise UserError(f"unknown set {name!r}{did_you_mean(name, known)}: use one of {', '.join(known)}")
     try: out = select(ks, name, family, dirs)
     except ValueError as e: raise UserError(str(e))
     out = out[:limit] if limit else out
-    if not out: raise UserError(f"no koans selected (set {name!r}, family {family!r}, from {koans or 'the corpus'})")
+    what = " and ".join(x for x in (name and f"set {name}", family and f"family {family}") if x)
+    if not out: raise UserError(f"no koans selected from {koans or 'the corpus'}{' by ' + what if what else ''}")
     return out
 
 # %% ../nbs/99_cli.ipynb
@@ -119,8 +130,7 @@ def show(id:str,                    # the koan's id, e.g. bc_003
          allow_unsandboxed:store_true=False): # where no isolation is possible, run the compiler with limits only
     "The buggy program, rustc's errors on it, and the reference fix as a diff"
     ks, _ = _corpus(koans)
-    if id not in ks: raise UserError(f"no koan {id!r} in {koans or 'the corpus'} (`sleepy-coder list` shows them)")
-    k = ks[id]
+    k = _koan(ks, id, koans)
     print(clean_text(f"# {k.id}: {k.title}\n# family {k.family}, {k.difficulty}, expects {', '.join(k.errors)}\n"))
     print(clean_text(k.buggy))
     c = _harness(no_cache, None, allow_unsandboxed).check(k.buggy)
@@ -128,6 +138,12 @@ def show(id:str,                    # the koan's id, e.g. bc_003
     print(clean_text("".join(difflib.unified_diff(k.buggy.splitlines(True), k.fixed.splitlines(True), f"{k.id}/buggy.rs", f"{k.id}/fixed.rs"))))
 
 MAX_PROGRAM_BYTES = 1 << 20
+
+def _koan(ks, id, koans=None) -> Koan:
+    "The koan `id`, in any case, or one line with the closest ids"
+    low = {k.lower(): k for k in ks}
+    if id.lower() in low: return ks[low[id.lower()]]
+    raise UserError(f"no koan {id!r} in {koans or 'the corpus'}{did_you_mean(id, ks)} (`sleepy-coder list` shows them)")
 
 def check(program:str,                 # the Rust file to judge
           koan:str=None,               # the koan's id (required)
@@ -140,11 +156,13 @@ def check(program:str,                 # the Rust file to judge
     import json as _json
     if not koan: raise UserError("which koan? name it with --koan ID (sleepy-coder list shows them)")
     ks, _ = _corpus(koans)
-    if koan not in ks: raise UserError(f"no koan {koan!r} in {koans or 'the corpus'}")
-    k, p = ks[koan], Path(program)
+    k, p = _koan(ks, koan, koans), Path(program)
     if not p.is_file(): raise UserError(f"program {p} is not a file")
     if p.stat().st_size > MAX_PROGRAM_BYTES: raise UserError(f"program {p} is over {MAX_PROGRAM_BYTES:,} bytes")
-    v = _harness(no_cache, workers, allow_unsandboxed).verdict(p.read_bytes().decode("utf-8", errors="replace"), k.expected_stdout, k.tests)
+    try: code = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError: raise UserError(f"program {p} is not a UTF-8 text file: give a Rust source file") from None
+    if "\0" in code: raise UserError(f"program {p} is not a UTF-8 text file (it holds NUL bytes): give a Rust source file")
+    v = _harness(no_cache, workers, allow_unsandboxed).verdict(code, k.expected_stdout, k.tests)
     if json: print(_json.dumps(asdict(v)))   # JSON escapes every control character
     else:
         print(f"{'PASSED' if v.passed else 'FAILED'}: {clean_text(v.reason)}")
@@ -213,12 +231,18 @@ def _gen(max_new_tokens, batch_size, sample, n, seed, engine, model=None) -> Gen
     if batch_size is None:
         from sleepy_coder.models import pick_device
         batch_size = GenConfig.batch_size if pick_device() == "cuda" else 8
-    try: return GenConfig(max_new_tokens=max_new_tokens, batch_size=batch_size, do_sample=sample, n=n, seed=seed, engine=engine)
-    except ValueError as e: raise UserError(str(e).replace("GenConfig", "generation settings"))
+    for flag, v in (("--max-new-tokens", max_new_tokens), ("--batch-size", batch_size), ("--n", n)):
+        if v < 1: raise UserError(f"{flag} {v}: need at least 1")
+    if n > 1 and not sample: raise UserError(f"--n {n} needs --sample: greedy decoding gives {n} identical candidates")
+    if engine not in ENGINES: raise UserError(f"--engine {engine}: use one of {', '.join(ENGINES)}")
+    if max_new_tokens >= GenConfig.max_cache_len: raise UserError(f"--max-new-tokens {max_new_tokens}: at most {GenConfig.max_cache_len - 1} (the prompt needs room)")
+    return GenConfig(max_new_tokens=max_new_tokens, batch_size=batch_size, do_sample=sample, n=n, seed=seed, engine=engine)
 
 def _prompt(diagnostics, notes, suggestion, history, system, no_prefill) -> PromptConfig:
-    try: return PromptConfig(diagnostics=diagnostics, notes=notes, suggestion=suggestion, history=history, system=system, prefill=not no_prefill)
-    except ValueError as e: raise UserError(str(e))
+    if diagnostics not in RENDERINGS: raise UserError(f"--diagnostics {diagnostics}: use one of {', '.join(RENDERINGS)}")
+    if system not in SYSTEMS: raise UserError(f"--system {system}: use one of {', '.join(SYSTEMS)}")
+    if history < 0: raise UserError(f"--history {history}: use 0 or more")
+    return PromptConfig(diagnostics=diagnostics, notes=notes, suggestion=suggestion, history=history, system=system, prefill=not no_prefill)
 
 def _check_koans(ks, h, allow_invalid):
     "Refuse koans whose reference fix does not pass (they can't be scored), unless allowed"
@@ -250,16 +274,16 @@ def _store(db=None, must_exist=False):
     "The episode store (`--db`, default in the home), checked now, before any model loads: a damaged file or one that is no database is one line"
     from sleepy_coder.episodes import EpisodeStore
     path = Path(db) if db else home()/"episodes.sqlite"
-    if must_exist and not path.is_file(): raise UserError(f"no episode database at {path}" + ("" if db else ": `sleepy-coder eval` makes one"))
     if path.is_dir(): raise UserError(f"--db {path} is a folder: give the episode database file")
+    if must_exist and not path.is_file(): raise UserError(f"no episode database at {path}" + ("" if db else ": `sleepy-coder eval` makes one"))
     if not db: writable_home()
     try:
         s = EpisodeStore(path)
         bad = s.db.execute("PRAGMA quick_check").fetchone()[0]
-        if bad != "ok": raise sqlite3.DatabaseError(bad)
+        if bad != "ok": raise sqlite3.DatabaseError(f"database disk image is malformed: {bad[:100]}")
         return s
     except sqlite3.DatabaseError as e:
-        raise UserError(f"{path} is not a usable episode database ({e}): move it aside (a new one is made) or give --db another file") from None
+        raise UserError(f"{path} is damaged or not an episode database ({e}): move it aside (a new one is made) or give --db another file") from None
 
 def _report(store, name, compare=None, as_json=False, head=None):
     "A run's summary, per family and per koan, and against an earlier run: as text, or as one JSON object"
@@ -565,7 +589,11 @@ def housekeeping(keep:int=2,                # nights of the last N kept cycles t
                  dry_run:store_true=False): # only say what would be removed
     "Remove what a resumed cycle doesn't need: rejected and old nights, stale temporary files, the oldest cached verdicts"
     from sleepy_coder.cycle import gc, du
+    if keep < 0: raise UserError(f"--keep {keep}: use 0 or more (the nights of the last N kept cycles to keep)")
+    if not cache_gb >= 0: raise UserError(f"--cache-gb {cache_gb:g}: use 0 or more (the gigabytes of cached verdicts to keep)")
     h = home()
+    if h.exists() and not h.is_dir(): raise UserError(f"SLEEPY_CODER_HOME={h} is a file, not a folder: nothing to clean there")
+    if not h.exists(): print(f"SLEEPY_CODER_HOME={h} does not exist: nothing to clean"); return 0
     out = gc(h, keep, cache_gb, dry_run)
     for p, b in out: print(f"{'would remove' if dry_run else 'removed'} {p} ({b / 1e6:.1f} MB)")
     print(f"{len(out)} items, {sum(b for _, b in out) / 1e9:.2f} GB; {h} now uses {du(h) / 1e9:.2f} GB")
@@ -574,42 +602,67 @@ def housekeeping(keep:int=2,                # nights of the last N kept cycles t
 COMMANDS = {"list": list_koans, "show": show, "check": check, "baseline": baseline, "eval": eval_model, "run": run_live, "runs": runs, "results": results,
             "koans validate": validate, "koans synth": synth, "sleep": sleep_night, "cycle": run_cycle, "gc": housekeeping}
 
+CHOICES = {"engine": ENGINES, "diagnostics": RENDERINGS, "system": tuple(SYSTEMS), "prepass": ("machine", "maybe", "none"),
+           "replay_from": ("model", "reference"), "group_by": ("code", "family")}   # flags with a fixed set of values: shown in --help, checked by name
+
 def _add(sub, name, fn):
     sp = sub.add_parser(name, help=fn.__doc__.split("\n")[0], description=fn.__doc__, formatter_class=_HelpFormatter)
     for a in anno_parser(fn)._actions:
         if a.dest in ("help", "pdb", "xtra"): continue
         a.option_strings = [s.replace("_", "-") for s in a.option_strings]
+        if a.dest in CHOICES: a.choices, a.metavar = CHOICES[a.dest], None
         sp._add_action(a)
     sp.set_defaults(_fn=fn)
+    return sp
 
 def parser() -> argparse.ArgumentParser:
     "The `sleepy-coder` parser, built from `COMMANDS`"
     p = argparse.ArgumentParser(prog="sleepy-coder", description="A small local model that fixes Rust compiler errors and learns from its failures.")
     p.add_argument("--version", action="version", version=f"sleepy-coder {sleepy_coder.__version__}")
     sub = p.add_subparsers(dest="_cmd", required=True, metavar="COMMAND")
-    groups = {}
+    groups, p.commands = {}, {}   # `commands`: each command's own parser, for its usage
     for name, fn in COMMANDS.items():
         if " " in name:
             g, leaf = name.split()
-            if g not in groups: groups[g] = sub.add_parser(g, help=f"{g} tools").add_subparsers(dest="_sub", required=True, metavar="COMMAND")
-            _add(groups[g], leaf, fn)
-        else: _add(sub, name, fn)
+            if g not in groups:
+                p.commands[g] = gp = sub.add_parser(g, help=f"{g} tools", description=f"{g} tools")
+                groups[g] = gp.add_subparsers(dest="_sub", required=True, metavar="COMMAND")
+            p.commands[name] = _add(groups[g], leaf, fn)
+        else: p.commands[name] = _add(sub, name, fn)
     return p
 
+def _parse(p, argv) -> dict:
+    "The arguments, or help for no arguments, and a command's own usage for an option it doesn't know"
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv: p.print_help(); raise SystemExit(0)
+    args, extra = p.parse_known_args(argv)
+    if extra:
+        sp = p.commands.get(" ".join(x for x in (args._cmd, getattr(args, "_sub", None)) if x), p)
+        sp.error(f"unrecognized arguments: {' '.join(extra)}" + did_you_mean(extra[0], [o for a in sp._actions for o in a.option_strings]))
+    return vars(args)
+
 ERRORS = (UserError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError, KeyError, ConnectionError, SandboxError, RuntimeError)
+
+def _resume_line(argv) -> str: return shlex.join(["sleepy-coder", *(sys.argv[1:] if argv is None else argv)])
 
 def main(argv=None) -> int:
     "Entry point of the `sleepy-coder` command"
     _show_batches()
-    args = vars(parser().parse_args(argv))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")   # a hub id fails at once, without retries, unless HF_HUB_OFFLINE=0 asks for the hub
+    args = _parse(parser(), argv)   # help, or a command's usage with its error: SystemExit, as argparse does
     fn = args.pop("_fn"); args.pop("_cmd", None); args.pop("_sub", None)
     try: rc = fn(**args)
-    except Interrupted as e: print(f"{e}: {shlex.join(['sleepy-coder', *(sys.argv[1:] if argv is None else argv)])}" if e.resumable else str(e), file=sys.stderr); rc = 130
+    except Interrupted as e: print(f"{e}: {_resume_line(argv)}" if e.resumable else str(e), file=sys.stderr); rc = 130
     except KeyboardInterrupt: print("interrupted", file=sys.stderr); rc = 130
     except BrokenPipeError: sys.stdout = open(os.devnull, "w"); rc = 0
     except ERRORS as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"error: {clean_text(str(msg)).splitlines()[0] if str(msg) else type(e).__name__}", file=sys.stderr); rc = 2
+    except sqlite3.DatabaseError as e: print(f"error: the episode database: {e}: `sleepy-coder runs` checks it", file=sys.stderr); rc = 2
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT): raise
+        print(f"error: the disk is full (writing {e.filename or 'a file'}): everything stored so far is kept; free some space, "
+              f"then the same command goes on: {_resume_line(argv)}", file=sys.stderr); rc = 2
     if argv is None: sys.exit(rc or 0)
     return rc or 0
 

@@ -211,15 +211,26 @@ def du(path) -> int:
     "Bytes under `path`"
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file() and not f.is_symlink()) if Path(path).exists() else 0
 
+def _live_job(job: str) -> bool:
+    "Is the process of a temporary folder's job (`pid` or `ppid-starttime-restarts`, see `distributed.team`) still running?"
+    pid, _, rest = job.partition("-")
+    if not pid.isdigit(): return True   # not a name we made: leave it alone
+    try: stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError: return False
+    return not rest or rest.split("-")[0] == stat.rsplit(")", 1)[1].split()[19]   # the same start time: not a reused pid
+
 def gc(home, keep: int = 2, cache_gb: float = 2.0, dry_run: bool = False) -> list[tuple[str, int]]:
     "Remove what a resumed cycle doesn't need; (path, bytes) of each removal"
+    if keep < 0 or not cache_gb >= 0: raise ValueError(f"gc(keep={keep}, cache_gb={cache_gb}): both must be 0 or more")
     home, out = Path(home), []
     recs = cycles(home)
     kept = [c for c in recs if c["kept"] and c.get("night")]
-    needed = {c["night"] for c in kept[-keep:]}
+    needed = {c["night"] for c in (kept[-keep:] if keep else [])}
     for c in recs:
         if c.get("night") and c["night"] not in needed and Path(c["night"]).exists(): out.append((c["night"], du(c["night"])))
     for p in cycles_dir(home).glob("*/*.tmp"): out.append((str(p), du(p)))
+    for p in (home/"nights").glob("*.*.tmp"):   # a killed `sleep`'s half-made night
+        if not _live_job(p.name.rsplit(".", 2)[-2]): out.append((str(p), du(p)))
     cache = home/"verdicts"
     if cache.exists():
         files = sorted((f for f in cache.rglob("*.json")), key=lambda f: f.stat().st_mtime)

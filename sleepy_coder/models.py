@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_models.ipynb 2
 from __future__ import annotations
-import hashlib, importlib.metadata, os, re, shutil, tempfile, time
+import difflib, hashlib, importlib.metadata, os, re, shutil, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,9 +141,11 @@ def resolve_model(name: str, home, log=print) -> Path|str:
     if _PATHLIKE.match(name) or ("/" in name and (not hub_id or Path(name.split("/")[0]).is_dir())):
         raise FileNotFoundError(f"no model folder {p}")
     if hub_id:
-        if os.environ.get("HF_HUB_OFFLINE"): raise ConnectionError(f"{name!r} is not an alias or a local folder, and HF_HUB_OFFLINE is set")
+        if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("", "0", "false", "no", "off"):
+            raise ConnectionError(f"model {name!r} is not an alias or a local folder, and the hub is off (HF_HUB_OFFLINE): set HF_HUB_OFFLINE=0 to download it")
         return name   # a hub id: tried by the loader, which says in one line if the hub can't be reached
-    raise ValueError(f"unknown model {name!r}: use one of {[*ALIASES, TINY]}, a .gguf file, a local folder or a hub id")
+    near = difflib.get_close_matches(name.lower(), [*ALIASES, TINY], n=1, cutoff=0.5)
+    raise ValueError(f"unknown model {name!r}{f'; did you mean {near[0]}?' if near else ''}: use one of {', '.join([*ALIASES, TINY])}, a .gguf file, a local folder or a hub id")
 
 # %% ../nbs/20_models.ipynb
 CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"

@@ -35,11 +35,17 @@ def koan_dir(tmp_path):
 @pytest.mark.parametrize("argv,words", [
     (["eval", "--model", "tiny-random", "--attempts", "0"], ["--attempts 0", "at least 1"]),
     (["eval", "--model", "tiny-random", "--attempts", "-1"], ["at least 1"]),
-    (["eval", "--model", "tiny-random", "--batch-size", "0"], ["at least 1"]),
-    (["eval", "--model", "tiny-random", "--batch-size", "-1"], ["at least 1"]),
+    (["eval", "--model", "tiny-random", "--batch-size", "0"], ["--batch-size 0: need at least 1"]),
+    (["eval", "--model", "tiny-random", "--batch-size", "-1"], ["--batch-size -1: need at least 1"]),
+    (["eval", "--model", "tiny-random", "--max-new-tokens", "0"], ["--max-new-tokens 0: need at least 1"]),
+    (["eval", "--model", "tiny-random", "--history", "-1"], ["--history -1"]),
+    (["show", "bc_03"], ["no koan 'bc_03'", "did you mean bc_003"]),
+    (["list", "--set", "frozen3"], ["unknown set 'frozen3'; did you mean frozen30?"]),
+    (["list", "--family", "borrow"], ["unknown family 'borrow'; did you mean borrow_checker?"]),
+    (["eval", "--model", "qwen2.5-coder-05b"], ["did you mean qwen2.5-coder-0.5b?", "qwen2.5-coder-0.5b, qwen2.5-coder-1.5b, tiny-random"]),
     (["eval", "--model", "tiny-random", "--limit", "0"], ["--limit 0"]),
     (["eval", "--model", "tiny-random", "--limit", "-1"], ["--limit -1"]),
-    (["eval", "--model", "tiny-random", "--n", "4"], ["do_sample"]),
+    (["eval", "--model", "tiny-random", "--n", "4"], ["--n 4 needs --sample"]),
     (["run", "--model", "tiny-random", "--count", "1", "--attempts", "0"], ["at least 1"]),
     (["list", "--family", "nope"], ["unknown family 'nope'", "borrow_checker"]),
     (["list", "--set", "nope"], ["unknown set 'nope'", "frozen30", "dev"]),
@@ -49,11 +55,9 @@ def koan_dir(tmp_path):
     (["eval", "--model", "no/such/dir/model"], ["no model folder"]),
     (["eval", "--model", "./missing-model"], ["no model folder"]),
     (["eval", "--model", "nope"], ["unknown model 'nope'", "qwen2.5-coder-0.5b"]),
-    (["eval", "--model", "tiny-random", "--prepass", "always"], ["--prepass"]),
     (["cycle", "--cycles", "0"], ["at least 1"]),
     (["cycle", "--route-tolerance", "-1"], ["--route-tolerance -1"]),
     (["eval", "--cycle", "3", "--model", "tiny-random"], ["no cycle 3"]),
-    (["sleep", "day", "--model", "tiny-random", "--replay-from", "gold"], ["--replay-from 'gold'", "reference"]),
     (["sleep", "day", "--model", "tiny-random", "--replay", "-1"], ["--replay -1"]),
 ])
 def test_bad_arguments_get_one_line(tmp_path, argv, words):
@@ -358,3 +362,133 @@ def test_list_and_baseline_print_json(tmp_path, koan_dir):
     assert r.returncode == 0, r.stderr[-2000:]
     got = json.loads(r.stdout)
     assert got["koans"] == 3 and got["passed"]["total"]["machine"] >= 1, got
+
+# ---------- issue 25: one clear line, before the model loads ----------
+
+def _corrupt(db: Path):
+    "Garbage over every page but the first (the header and the schema): SQLite's 'database disk image is malformed'"
+    b = bytearray(db.read_bytes()); page = int.from_bytes(b[16:18], "big")
+    b[page:] = bytes((i * 7 + 3) % 251 for i in range(len(b) - page)); db.write_bytes(bytes(b))
+
+def test_a_damaged_or_foreign_database_is_one_line_before_the_model_loads(tmp_path, koan_dir):
+    base = ["--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "1", "--no-cache", "--prepass", "none"]
+    assert cli(tmp_path, "eval", *base, "--name", "a").returncode == 0
+    db = tmp_path/"home"/"episodes.sqlite"
+    for f in db.parent.glob("episodes.sqlite-*"): f.unlink()   # a closed database has no WAL left; be sure
+    _corrupt(db); before = db.read_bytes()
+    for argv in (["eval", *base], ["runs"], ["results", "a"], ["sleep", "a", "--model", "tiny-random"]):
+        r = cli(tmp_path, *argv)
+        one_line_error(r, str(db), "damaged or not an episode database", "malformed")
+        assert "converting" not in r.stderr and "night on run" not in r.stderr
+    assert db.read_bytes() == before, "the damaged file was changed"
+    notes = tmp_path/"notes.txt"; notes.write_text("my notes\n" * 200)
+    one_line_error(cli(tmp_path, "eval", *base, "--db", str(notes)), "notes.txt", "not a database")
+    one_line_error(cli(tmp_path, "runs", "--db", str(notes)), "notes.txt", "not a database")
+    assert notes.read_text() == "my notes\n" * 200
+    one_line_error(cli(tmp_path, "runs", "--db", str(tmp_path)), "is a folder")
+
+def test_a_full_disk_mid_run_is_one_line_and_keeps_what_was_stored(tmp_path, koan_dir, monkeypatch, capsys):
+    import errno
+    from sleepy_coder import generate, rustc
+    from sleepy_coder.testing import ScriptedPolicy, FENCE, three_koans
+    monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path/"home"))
+    fixed = {k.buggy.split("\n")[1].strip(): k.fixed for k in three_koans()}
+    seen = set()
+    def reply(p):   # attempt 1: no code; attempt 2: the fix, whose verdict the cache then writes
+        line = next(line for line in fixed if line in p)
+        if line not in seen: seen.add(line); return "no idea"
+        return FENCE + fixed[line] + "// mine\n```"   # not the reference fix's text: a new verdict, not a cached one
+    monkeypatch.setattr(generate.HFPolicy, "from_loaded", classmethod(lambda cls, lm, cfg=None: ScriptedPolicy(reply=reply)))
+    real_put, puts = rustc.VerdictCache.put, []
+    def put(self, key, v):
+        puts.append(key)
+        if len(puts) > 3: raise OSError(errno.ENOSPC, "No space left on device", str(self._path(key)))   # after the 3 reference fixes
+        real_put(self, key, v)
+    monkeypatch.setattr(rustc.VerdictCache, "put", put)
+    argv = ["eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "2", "--prepass", "none", "--name", "full"]
+    assert main(argv) == 2
+    err = [l for l in capsys.readouterr().err.splitlines() if l.startswith("error")]
+    assert len(err) == 1 and err[0].startswith("error: the disk is full (writing ") and "everything stored so far is kept" in err[0], err
+    assert err[0].endswith("the same command goes on: " + shlex.join(["sleepy-coder", *argv])), err
+    assert _db_rows(tmp_path, "select koan, attempt from episodes order by koan") == [("bc_901", 1), ("fc_901", 1), ("mt_901", 1)]
+
+def test_check_refuses_a_binary_file(tmp_path):
+    for name, data in (("prog.bin", bytes(range(256)) * 8), ("nul.rs", b"fn main() {}\0\0\0")):
+        f = tmp_path/name; f.write_bytes(data)
+        r = cli(tmp_path, "check", str(f), "--koan", "bc_001", "--no-cache")
+        one_line_error(r, name, "not a UTF-8 text file")
+        assert "error[" not in r.stdout
+
+def test_gc_refuses_negative_sizes_and_says_when_home_is_missing(tmp_path):
+    verdicts = tmp_path/"home"/"verdicts"/"ab"; verdicts.mkdir(parents=True); (verdicts/"abc.json").write_text("{}")
+    one_line_error(cli(tmp_path, "gc", "--cache-gb", "-5"), "--cache-gb -5", "0 or more")
+    one_line_error(cli(tmp_path, "gc", "--keep", "-1"), "--keep -1", "0 or more")
+    assert (verdicts/"abc.json").exists()
+    r = cli(tmp_path, "gc", "--dry-run", env=dict(SLEEPY_CODER_HOME=str(tmp_path/"nowhere")))
+    assert r.returncode == 0 and "does not exist: nothing to clean" in r.stdout and "0 items" not in r.stdout, r.stdout
+    f = tmp_path/"a-file"; f.write_text("x")
+    one_line_error(cli(tmp_path, "gc", "--dry-run", env=dict(SLEEPY_CODER_HOME=str(f))), "is a file, not a folder")
+
+def test_gc_lists_a_killed_sleeps_temporary_night(tmp_path):
+    nights = tmp_path/"home"/"nights"
+    stale = nights/"day.999999999-12345-0.tmp"; stale.mkdir(parents=True); (stale/"examples.jsonl").write_text("x" * 1000)
+    live = nights/f"other.{os.getpid()}.tmp"; live.mkdir()
+    r = cli(tmp_path, "gc", "--dry-run")
+    assert r.returncode == 0 and f"would remove {stale}" in r.stdout and str(live) not in r.stdout, r.stdout
+    assert stale.exists()
+    r = cli(tmp_path, "gc")
+    assert r.returncode == 0 and not stale.exists() and live.exists(), r.stdout
+
+# ---------- issue 25: messages in the user's words ----------
+
+def _usage_error(r, cmd, *words):
+    "argparse's error: the command's own usage, then one error line naming the flag"
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith(f"usage: sleepy-coder {cmd} "), r.stderr[:300]
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"sleepy-coder {cmd}: error: "), last
+    for w in words: assert w in last, (w, last)
+
+def test_fixed_values_are_choices_named_by_flag(tmp_path):
+    _usage_error(cli(tmp_path, "eval", "--diagnostics", "fancy"), "eval", "--diagnostics", "'fancy'", "compact")
+    _usage_error(cli(tmp_path, "eval", "--engine", "fast"), "eval", "--engine", "generate")
+    _usage_error(cli(tmp_path, "eval", "--prepass", "always"), "eval", "--prepass", "machine")
+    _usage_error(cli(tmp_path, "sleep", "day", "--replay-from", "gold"), "sleep", "--replay-from", "reference")
+    for r in (cli(tmp_path, "eval", "--diagnostics", "fancy"), cli(tmp_path, "eval", "--batch-size", "0")):
+        assert "PromptConfig" not in r.stderr and "GenConfig" not in r.stderr and "generation settings" not in r.stderr, r.stderr
+    h = " ".join(cli(tmp_path, "eval", "--help").stdout.split())
+    assert "--engine {generate,static,cb}" in h and "--diagnostics {compact,rendered,both}" in h and "ENGINE" not in h, h
+    assert "--group-by {code,family}" in " ".join(cli(tmp_path, "sleep", "--help").stdout.split())
+
+def test_a_bad_flag_prints_its_commands_usage(tmp_path):
+    _usage_error(cli(tmp_path, "eval", "--atempts", "3"), "eval", "unrecognized arguments: --atempts 3", "did you mean --attempts?")
+    _usage_error(cli(tmp_path, "koans", "validate", "--wrokers", "2"), "koans validate", "--wrokers", "did you mean --workers?")
+    _usage_error(cli(tmp_path, "gc", "--keep", "x"), "gc", "--keep", "'x'")
+
+def test_bare_command_prints_help(tmp_path):
+    r = cli(tmp_path)
+    assert r.returncode in (0, 2) and "usage: sleepy-coder" in r.stdout + r.stderr and "results" in r.stdout + r.stderr, (r.stdout, r.stderr)
+    assert "error" not in r.stderr, r.stderr
+
+def test_no_python_reprs_in_errors(tmp_path):
+    (tmp_path/"empty").mkdir()
+    for argv in (["eval", "--model", "tiny-random", "--koans", str(tmp_path/"empty")], ["list", "--koans", str(tmp_path/"empty"), "--family", "bc"],
+                 ["eval", "--model", "nope"]):
+        e = one_line_error(cli(tmp_path, *argv))
+        assert "None" not in e and "['" not in e and "[]" not in e, e
+    assert one_line_error(cli(tmp_path, "list", "--koans", str(tmp_path/"empty"), "--family", "bc"), "no koans selected").endswith("by family bc")
+
+def test_koan_ids_in_any_case(tmp_path):
+    from sleepy_coder.koans import load_koans
+    r = cli(tmp_path, "show", "BC_001", "--no-cache")
+    assert r.returncode == 0 and r.stdout.startswith("# bc_001:"), r.stderr
+    f = tmp_path/"fix.rs"; f.write_text(load_koans()[0]["bc_001"].fixed)
+    r = cli(tmp_path, "check", str(f), "--koan", "Bc_001", "--no-cache")
+    assert r.returncode == 0 and r.stdout.startswith("PASSED"), (r.stdout, r.stderr)
+
+def test_an_unknown_hub_id_fails_at_once(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+    r = subprocess.run([sys.executable, "-m", "sleepy_coder.cli", "eval", "--model", "nobody-here/no-such-model", "--limit", "1", "--no-cache"],
+                       capture_output=True, text=True, env={**env, "SLEEPY_CODER_HOME": str(tmp_path/"home")}, timeout=300)
+    one_line_error(r, "nobody-here/no-such-model", "the hub is off", "HF_HUB_OFFLINE=0")
+    assert "Retrying" not in r.stderr and "retry" not in r.stderr.lower()
