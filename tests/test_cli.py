@@ -492,3 +492,26 @@ def test_an_unknown_hub_id_fails_at_once(tmp_path):
                        capture_output=True, text=True, env={**env, "SLEEPY_CODER_HOME": str(tmp_path/"home")}, timeout=300)
     one_line_error(r, "nobody-here/no-such-model", "the hub is off", "HF_HUB_OFFLINE=0")
     assert "Retrying" not in r.stderr and "retry" not in r.stderr.lower()
+
+def test_the_eta_is_recomputed_while_a_batch_runs(tmp_path, koan_dir, monkeypatch, capsys):
+    "eval's bar has no smoothing and each batch's line refreshes it: its ETA comes from the whole run's rate, so a stall shows"
+    import logging
+    from tqdm import tqdm
+    from sleepy_coder import generate
+    from sleepy_coder.testing import ScriptedPolicy
+    monkeypatch.setenv("SLEEPY_CODER_HOME", str(tmp_path/"home"))
+    seen = []
+    class Slow(ScriptedPolicy):
+        def __call__(self, prompts, adapters=None):
+            bar = next(b for b in tqdm._instances if not b.disable)
+            before = bar.format_dict; time.sleep(0.5)
+            logging.getLogger("sleepy_coder.generate").info("batch of %d rows%s: %d prompt tokens, %d steps, %.1f s, %.0f ms a step (%s cache)",
+                                                            len(prompts), "", 300, 32, 0.5, 15, "dynamic")
+            seen.append((bar.smoothing, bar.postfix, before, bar.format_dict))
+            return super().__call__(prompts, adapters)
+    monkeypatch.setattr(generate.HFPolicy, "from_loaded", classmethod(lambda cls, lm, cfg=None: Slow(reply=_noisy)))
+    assert main(["eval", "--model", "tiny-random", "--koans", str(koan_dir), "--attempts", "3", "--no-cache", "--prepass", "none"]) == 0
+    assert len(seen) == 3 and all(sm == 0 and "batch 3 rows, 192 tok/s, 15 ms/step" in pf for sm, pf, _, _ in seen), seen
+    eta = lambda d: (d["total"] - d["n"]) * d["elapsed"] / (d["n"] - d["initial"])
+    _, _, before, after = seen[1]   # 3 of 9 attempts done: the ETA grows while the batch runs
+    assert eta(after) > eta(before) + 0.5, (eta(before), eta(after))
