@@ -464,7 +464,7 @@ def runs(db:str=None,                # episode database (default: SLEEPY_CODER_H
     if json: print(_json.dumps(rows)); return
     if not rows: print("no runs yet: `sleepy-coder eval` makes one"); return
     import pandas as pd
-    t = pd.DataFrame([dict(r, koans=f"{r['finished']}/{r['koans']}", **{m: f"{r[m]}/{r['finished']}" for m in ("pass@1", "pass@K")}) for r in rows])
+    t = pd.DataFrame([dict(r, set=r["set"] or "-", koans=f"{r['finished']}/{r['koans']}", **{m: f"{r[m]}/{r['finished']}" for m in ("pass@1", "pass@K")}) for r in rows])
     print(clean_text(t.drop(columns="finished").to_string(index=False)))
 
 def results(name:str,               # the run's name (`sleepy-coder runs` lists them)

@@ -470,9 +470,9 @@ def test_bare_command_prints_help(tmp_path):
     assert r.returncode in (0, 2) and "usage: sleepy-coder" in r.stdout + r.stderr and "results" in r.stdout + r.stderr, (r.stdout, r.stderr)
     assert "error" not in r.stderr, r.stderr
 
-def test_no_python_reprs_in_errors(tmp_path):
+def test_no_python_reprs_in_errors(tmp_path, koan_dir):
     (tmp_path/"empty").mkdir()
-    for argv in (["eval", "--model", "tiny-random", "--koans", str(tmp_path/"empty")], ["list", "--koans", str(tmp_path/"empty"), "--family", "bc"],
+    for argv in (["list", "--set", "frozen30", "--koans", str(koan_dir)], ["eval", "--model", "tiny-random", "--koans", str(tmp_path/"empty")], ["list", "--koans", str(tmp_path/"empty"), "--family", "bc"],
                  ["eval", "--model", "nope"]):
         e = one_line_error(cli(tmp_path, *argv))
         assert "None" not in e and "['" not in e and "[]" not in e, e
