@@ -175,6 +175,7 @@ def test_ctrl_c_during_eval_says_what_was_kept(tmp_path):
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130, err[-2000:]
     assert "Traceback" not in err and re.search(r"interrupted: run 'interrupted' kept \d+ of \d+ koans .*the same command resumes it", err), err[-2000:]
+    assert err.strip().endswith(": " + shlex.join(["sleepy-coder", *argv[3:]])), err[-2000:]   # the exact command that resumes
 
 def test_ctrl_c_during_conversion_keeps_nothing_half_made(tmp_path, monkeypatch, capsys):
     import transformers
