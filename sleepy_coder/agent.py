@@ -48,8 +48,8 @@ def _resample(policy, prompts, routes, seed) -> list[tuple[str|None, str, object
 
 def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int = 3, prompt: PromptConfig|list = PromptConfig(),
             route: Route|list|None = None, prepass: str|None = None, dedupe: int = 0,
-            on_attempt: Callable|None = None, on_round: Callable|None = None) -> list[list[Attempt]]:
-    "Up to `attempts` attempts on each program; every attempt is returned, in order. `prompt` and `route` may be one per program"
+            on_attempt: Callable|None = None, on_round: Callable|None = None, resume: list[list[Attempt]]|None = None) -> list[list[Attempt]]:
+    "Up to `attempts` attempts on each program; every attempt is returned, in order. `prompt` and `route` may be one per program; `resume`: attempts made already, kept"
     if attempts < 1: raise ValueError(f"attempts={attempts}: need at least 1")
     per = lambda x: x if isinstance(x, list) else [x] * len(programs)
     prompts_cfg, routers, prepasses, dedupes = per(prompt), per(route), per(prepass), per(dedupe)
@@ -65,16 +65,22 @@ def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int
     past = [[] for _ in programs]                            # (candidate, its diagnostics), for history prompts
     seen = [{_norm(p), _norm(s)} for p, s in zip(programs, start)]
     hist: list[list[Attempt]] = [[] for _ in programs]
+    nxt_no = [1] * len(programs)                             # each program's next attempt: a resumed one goes on after its stored ones
+    for i, old in enumerate(resume or []):
+        for att in sorted(old, key=lambda x: x.attempt):
+            hist[i].append(att); nxt_no[i] = att.attempt + 1
+            if att.candidate is not None and att.check is not None:
+                past[i].append((att.candidate, att.check.diagnostics)); seen[i].add(_norm(att.candidate)); cur[i], diags[i] = att.candidate, att.check.diagnostics
     active, done = [], []
     for i, c in enumerate(first):
-        if c.ok:   # already compiles (after the prepass): that program is the candidate; the model is not asked
+        if hist[i]: active.append(i)   # resumed: its stored attempts say where it stands
+        elif c.ok:   # already compiles (after the prepass): that program is the candidate; the model is not asked
             att = Attempt(1, "", "", start[i], "prepass" if prepasses[i] else "unchanged", c, 0, 0, 0.0)
             hist[i].append(att); done.append((i, att, True))
             if on_attempt: on_attempt(i, att)
         else: active.append(i)
     if done and on_round: on_round(done)
-    for a in range(1, attempts + 1):
-        if not active: break
+    while active:
         routes = [routers[i](diags[i], programs[i]) if routers[i] else None for i in active] if any(routers) else None
         prompts = [build_prompt(policy.tokenizer, start[i], first[i].diagnostics, prompts_cfg[i], past[i]) if prompts_cfg[i].history
                    else build_prompt(policy.tokenizer, cur[i], diags[i], prompts_cfg[i]) for i in active]
@@ -90,16 +96,18 @@ def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int
             again = [k for k, (g, c, how, ch, n) in picks.items() if c is not None and _norm(c) in seen[active[k]] and r < dedupes[active[k]]]
             if not again: break
             base_seed = getattr(getattr(policy, "cfg", None), "seed", 0)
-            res = _resample(policy, [prompts[k] for k in again], [routes[k] for k in again] if routes else None, seed=10007 * base_seed + 1000 * a + r)
-            new = [x for x in res if x[0] is not None]
-            nchk = iter(harness.checks([x[0] for x in new]))
-            for k, (c, how, g) in zip(again, res):
-                picks[k][4] += 1
-                if c is not None and _norm(c) not in seen[active[k]]: picks[k][:4] = [g, c, how, next(nchk)]
-                elif c is not None: next(nchk)
+            for a in sorted({nxt_no[active[k]] for k in again}):   # one seed per attempt number, as in a run never interrupted
+                ks_a = [k for k in again if nxt_no[active[k]] == a]
+                res = _resample(policy, [prompts[k] for k in ks_a], [routes[k] for k in ks_a] if routes else None, seed=10007 * base_seed + 1000 * a + r)
+                new = [x for x in res if x[0] is not None]
+                nchk = iter(harness.checks([x[0] for x in new]))
+                for k, (c, how, g) in zip(ks_a, res):
+                    picks[k][4] += 1
+                    if c is not None and _norm(c) not in seen[active[k]]: picks[k][:4] = [g, c, how, next(nchk)]
+                    elif c is not None: next(nchk)
         nxt, rnd = [], []
         for k, i in enumerate(active):
-            g, cand, how, ch, nres = picks[k]
+            g, cand, how, ch, nres = picks[k]; a = nxt_no[i]; nxt_no[i] += 1
             att = Attempt(a, prompts[k], g.text, cand, how, ch, g.tokens_in, g.tokens_out, g.seconds, routes[k] if routes else None, nres)
             hist[i].append(att)
             if on_attempt: on_attempt(i, att)

@@ -4,7 +4,8 @@
 
 # %% ../nbs/99_cli.ipynb 2
 from __future__ import annotations
-import argparse, difflib, json, os, sys, time
+import argparse, difflib, errno, json, logging, os, shlex, sqlite3, sys, time
+import json as _json   # commands with a --json flag have a `json` parameter
 from dataclasses import asdict
 from pathlib import Path
 from fastcore.script import anno_parser, store_true, _HelpFormatter
@@ -15,16 +16,17 @@ from .prompt import PromptConfig, SYSTEMS, RENDERINGS
 from .generate import GenConfig, ENGINES
 
 # %% auto 0
-__all__ = ['MAX_PROGRAM_BYTES', 'COMMANDS', 'ERRORS', 'UserError', 'Interrupted', 'home', 'writable_home', 'list_koans', 'show',
-           'check', 'validate', 'synth', 'baseline', 'eval_model', 'run_live', 'sleep_night', 'run_cycle',
-           'housekeeping', 'parser', 'main']
+__all__ = ['MAX_PROGRAM_BYTES', 'COMMANDS', 'CHOICES', 'ERRORS', 'UserError', 'Interrupted', 'home', 'writable_home',
+           'did_you_mean', 'BatchProgress', 'list_koans', 'show', 'check', 'validate', 'synth', 'baseline',
+           'eval_model', 'run_live', 'runs', 'results', 'sleep_night', 'run_cycle', 'housekeeping', 'parser', 'main']
 
 # %% ../nbs/99_cli.ipynb
 class UserError(Exception):
     "A mistake the user can fix: printed as one line, exit status 2"
 
 class Interrupted(Exception):
-    "Ctrl-C, with what was kept and how to go on: exit status 130"
+    "Ctrl-C, with what was kept and how to go on: exit status 130; `resumable`: the command line that resumes follows the message"
+    def __init__(self, msg, resumable=False): super().__init__(msg); self.resumable = resumable
 
 def home() -> Path:
     "Where Sleepy Coder keeps caches and results (`SLEEPY_CODER_HOME`, default `~/.cache/sleepy_coder`)"
@@ -38,6 +40,31 @@ def writable_home() -> Path:
         probe = h/f".write-test-{os.getpid()}"; probe.write_text("x"); probe.unlink()
     except OSError as e: raise UserError(f"cannot write to SLEEPY_CODER_HOME={h} ({e.strerror}): set SLEEPY_CODER_HOME to a writable folder")
     return h
+
+def did_you_mean(word, options) -> str:
+    "'; did you mean X?' naming the closest of `options` (difflib's, any case, as close as the best; else those it begins), or ''"
+    low = {str(o).lower(): str(o) for o in options}
+    w = str(word).lower()
+    score = {o: difflib.SequenceMatcher(None, w, o).ratio() for o in low}
+    best = max(score.values(), default=0)
+    m = sorted((o for o, s in score.items() if s >= 0.6 and s >= best - 0.1), key=lambda o: -score[o])[:3] or [o for o in low if w and o.startswith(w)][:3]
+    return f"; did you mean {' or '.join(low[o] for o in m)}?" if m else ""
+
+# %% ../nbs/99_cli.ipynb
+class BatchProgress(logging.Handler):
+    "Each generation batch (rows, tokens a second, time a step) on the open progress bars, or as a line on stderr when none is open"
+    def emit(self, record):
+        try: rows, _, _, steps, secs, ms, _ = record.args; text = f"batch {rows} rows, {rows * steps / max(secs, 1e-9):.0f} tok/s, {ms:.0f} ms/step"
+        except (TypeError, ValueError): text = record.getMessage()[:80]   # another log line of the engine: shown as it is
+        from tqdm import tqdm
+        bars = [b for b in list(getattr(tqdm, "_instances", [])) if not b.disable]
+        for b in bars: b.set_postfix_str(text, refresh=True)
+        if not bars: print(f"generation: {text}", file=sys.stderr)
+
+def _show_batches():
+    "Route the engine's batch log to `BatchProgress` (once)"
+    lg = logging.getLogger("sleepy_coder.generate")
+    if not any(isinstance(h, BatchProgress) for h in lg.handlers): lg.addHandler(BatchProgress()); lg.setLevel(logging.INFO); lg.propagate = False
 
 # %% ../nbs/99_cli.ipynb
 def _sandbox(allow_unsandboxed=False):
@@ -65,8 +92,9 @@ def _sets_available(dirs=()) -> list[str]:
 
 def _select(set_name=None, family=None, koans=None, limit=None, default_set=None) -> list[Koan]:
     "The koans a command works on: a named set (synthesized ones too) and/or a family, from the corpus or a folder"
+    family = family.lower() if family else family
     if family and not ({family, FAMILIES.get(family)} & set(FAMILY_PREFIX)):
-        raise UserError(f"unknown family {family!r}: use one of {', '.join(FAMILY_PREFIX)} (or their prefixes {', '.join(FAMILIES)})")
+        raise UserError(f"unknown family {family!r}{did_you_mean(family, [*FAMILY_PREFIX, *FAMILIES])}: use one of {', '.join(FAMILY_PREFIX)} (or their prefixes {', '.join(FAMILIES)})")
     if limit is not None and limit < 1: raise UserError(f"--limit {limit}: need at least 1")
     ks, _ = _corpus(koans)
     name = set_name or (None if koans else default_set)
@@ -77,19 +105,22 @@ def _select(set_name=None, family=None, koans=None, limit=None, default_set=None
         ks.update(load_koans(d/"koans")[0])
     if name and not Path(name).suffix and name not in _sets_available(dirs):
         known = _sets_available(dirs) + ([] if dirs else ["synth-train", "synth-dev", "synth-eval", "synth-far"])
-        raise UserError(f"unknown set {name!r}: use one of {', '.join(known)}")
+        raise UserError(f"unknown set {name!r}{did_you_mean(name, known)}: use one of {', '.join(known)}")
     try: out = select(ks, name, family, dirs)
     except ValueError as e: raise UserError(str(e))
     out = out[:limit] if limit else out
-    if not out: raise UserError(f"no koans selected (set {name!r}, family {family!r}, from {koans or 'the corpus'})")
+    what = " and ".join(x for x in (name and f"set {name}", family and f"family {family}") if x)
+    if not out: raise UserError(f"no koans selected from {koans or 'the corpus'}{' by ' + what if what else ''}")
     return out
 
 # %% ../nbs/99_cli.ipynb
 def list_koans(set:str=None,       # only this named set (frozen30, train, dev, twins, synth-dev, ...)
                family:str=None,    # only this family (name or prefix, e.g. borrow_checker or bc)
-               koans:str=None):    # folder of koan files, searched recursively (default: the corpus)
+               koans:str=None,     # folder of koan files, searched recursively (default: the corpus)
+               json:store_true=False): # print a JSON list instead
     "One line per koan: id, family, difficulty, error codes, title"
     ks = _select(set, family, koans)
+    if json: print(_json.dumps([dict(id=k.id, family=k.family, difficulty=k.difficulty, errors=list(k.errors), title=k.title) for k in ks])); return
     for k in ks: print(clean_text(f"{k.id:8} {k.family:18} {k.difficulty:6} {','.join(k.errors)[:30]:14} {k.title}"))
     print(f"{len(ks)} koans")
 
@@ -99,8 +130,7 @@ def show(id:str,                    # the koan's id, e.g. bc_003
          allow_unsandboxed:store_true=False): # where no isolation is possible, run the compiler with limits only
     "The buggy program, rustc's errors on it, and the reference fix as a diff"
     ks, _ = _corpus(koans)
-    if id not in ks: raise UserError(f"no koan {id!r} in {koans or 'the corpus'} (`sleepy-coder list` shows them)")
-    k = ks[id]
+    k = _koan(ks, id, koans)
     print(clean_text(f"# {k.id}: {k.title}\n# family {k.family}, {k.difficulty}, expects {', '.join(k.errors)}\n"))
     print(clean_text(k.buggy))
     c = _harness(no_cache, None, allow_unsandboxed).check(k.buggy)
@@ -108,6 +138,12 @@ def show(id:str,                    # the koan's id, e.g. bc_003
     print(clean_text("".join(difflib.unified_diff(k.buggy.splitlines(True), k.fixed.splitlines(True), f"{k.id}/buggy.rs", f"{k.id}/fixed.rs"))))
 
 MAX_PROGRAM_BYTES = 1 << 20
+
+def _koan(ks, id, koans=None) -> Koan:
+    "The koan `id`, in any case, or one line with the closest ids"
+    low = {k.lower(): k for k in ks}
+    if id.lower() in low: return ks[low[id.lower()]]
+    raise UserError(f"no koan {id!r} in {koans or 'the corpus'}{did_you_mean(id, ks)} (`sleepy-coder list` shows them)")
 
 def check(program:str,                 # the Rust file to judge
           koan:str=None,               # the koan's id (required)
@@ -120,11 +156,13 @@ def check(program:str,                 # the Rust file to judge
     import json as _json
     if not koan: raise UserError("which koan? name it with --koan ID (sleepy-coder list shows them)")
     ks, _ = _corpus(koans)
-    if koan not in ks: raise UserError(f"no koan {koan!r} in {koans or 'the corpus'}")
-    k, p = ks[koan], Path(program)
+    k, p = _koan(ks, koan, koans), Path(program)
     if not p.is_file(): raise UserError(f"program {p} is not a file")
     if p.stat().st_size > MAX_PROGRAM_BYTES: raise UserError(f"program {p} is over {MAX_PROGRAM_BYTES:,} bytes")
-    v = _harness(no_cache, workers, allow_unsandboxed).verdict(p.read_bytes().decode("utf-8", errors="replace"), k.expected_stdout, k.tests)
+    try: code = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError: raise UserError(f"program {p} is not a UTF-8 text file: give a Rust source file") from None
+    if "\0" in code: raise UserError(f"program {p} is not a UTF-8 text file (it holds NUL bytes): give a Rust source file")
+    v = _harness(no_cache, workers, allow_unsandboxed).verdict(code, k.expected_stdout, k.tests)
     if json: print(_json.dumps(asdict(v)))   # JSON escapes every control character
     else:
         print(f"{'PASSED' if v.passed else 'FAILED'}: {clean_text(v.reason)}")
@@ -157,14 +195,19 @@ def synth(out:str=None,               # where to write the koans (default: SLEEP
           allow_unsandboxed:store_true=False): # where no isolation is possible, run the compiler with limits only
     "Synthesize koans from the seed programs: mutate, check with rustc, split by seed program (synth-train/dev/eval/far)"
     from sleepy_coder.synth import synth_cli, archive_path
-    return synth_cli(Path(out) if out else None, seed, workers, sys.stderr.isatty() and not no_progress, archive_path() if archive else None,
-                     home=writable_home(), harness=_harness(False, workers, allow_unsandboxed))   # the harness carries the sandbox choice
+    h = writable_home()
+    try: return synth_cli(Path(out) if out else None, seed, workers, sys.stderr.isatty() and not no_progress, archive_path() if archive else None,
+                          home=h, harness=_harness(False, workers, allow_unsandboxed))   # the harness carries the sandbox choice
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: no koans were written; the programs rustc checked so far are kept in {h/'synth'/'checks.jsonl'} "
+                          f"and {h/'verdicts'}, and the same command goes on from them", resumable=True)
 
 def baseline(set:str=None,              # only this named set
              family:str=None,           # only this family (name or prefix)
              koans:str=None,            # folder of koan files (default: the corpus)
              no_cache:store_true=False, # don't read or write the verdict cache
              workers:int=None,          # parallel rustc jobs (default: the cores)
+             json:store_true=False,     # print the counts as JSON
              allow_unsandboxed:store_true=False): # where no isolation is possible, run untrusted code with limits only
     "How many koans rustc's own suggestions fix"
     import pandas as pd
@@ -173,19 +216,33 @@ def baseline(set:str=None,              # only this named set
     df = pd.DataFrame([r.__dict__ for r in compiler_baseline(ks, _harness(no_cache, workers, allow_unsandboxed))])
     t = df.pivot_table(index="family", columns="variant", values="passed", aggfunc="sum")
     t.loc["total"] = t.sum()
+    if json: print(_json.dumps(dict(koans=len(ks), passed=_json.loads(t.to_json(orient="index"))))); return
     print(t.to_string()); print(f"(passed, of {len(ks)} koans)")
 
 # %% ../nbs/99_cli.ipynb
-def _gen(max_new_tokens, batch_size, sample, n, seed, engine) -> GenConfig:
+def _reply_tokens(model, given=None) -> int:
+    "`--max-new-tokens`, or its default: tiny-random's short replies, else a whole program's"
+    from sleepy_coder.models import TINY, TINY_REPLY_TOKENS
+    if given is not None: return given
+    return TINY_REPLY_TOKENS if model == TINY else GenConfig.max_new_tokens
+
+def _gen(max_new_tokens, batch_size, sample, n, seed, engine, model=None) -> GenConfig:
+    max_new_tokens = _reply_tokens(model, max_new_tokens)
     if batch_size is None:
         from sleepy_coder.models import pick_device
         batch_size = GenConfig.batch_size if pick_device() == "cuda" else 8
-    try: return GenConfig(max_new_tokens=max_new_tokens, batch_size=batch_size, do_sample=sample, n=n, seed=seed, engine=engine)
-    except ValueError as e: raise UserError(str(e).replace("GenConfig", "generation settings"))
+    for flag, v in (("--max-new-tokens", max_new_tokens), ("--batch-size", batch_size), ("--n", n)):
+        if v < 1: raise UserError(f"{flag} {v}: need at least 1")
+    if n > 1 and not sample: raise UserError(f"--n {n} needs --sample: greedy decoding gives {n} identical candidates")
+    if engine not in ENGINES: raise UserError(f"--engine {engine}: use one of {', '.join(ENGINES)}")
+    if max_new_tokens >= GenConfig.max_cache_len: raise UserError(f"--max-new-tokens {max_new_tokens}: at most {GenConfig.max_cache_len - 1} (the prompt needs room)")
+    return GenConfig(max_new_tokens=max_new_tokens, batch_size=batch_size, do_sample=sample, n=n, seed=seed, engine=engine)
 
 def _prompt(diagnostics, notes, suggestion, history, system, no_prefill) -> PromptConfig:
-    try: return PromptConfig(diagnostics=diagnostics, notes=notes, suggestion=suggestion, history=history, system=system, prefill=not no_prefill)
-    except ValueError as e: raise UserError(str(e))
+    if diagnostics not in RENDERINGS: raise UserError(f"--diagnostics {diagnostics}: use one of {', '.join(RENDERINGS)}")
+    if system not in SYSTEMS: raise UserError(f"--system {system}: use one of {', '.join(SYSTEMS)}")
+    if history < 0: raise UserError(f"--history {history}: use 0 or more")
+    return PromptConfig(diagnostics=diagnostics, notes=notes, suggestion=suggestion, history=history, system=system, prefill=not no_prefill)
 
 def _check_koans(ks, h, allow_invalid):
     "Refuse koans whose reference fix does not pass (they can't be scored), unless allowed"
@@ -197,6 +254,14 @@ def _check_koans(ks, h, allow_invalid):
                         "`sleepy-coder koans validate` says why; --allow-invalid runs them anyway")
     for b in bad: print(f"warning: koan {b}'s reference fix does not pass; its score means little", file=sys.stderr)
 
+def _model(model) -> str:
+    "`--model`, or this machine's default: the 1.5B on a GPU, the 0.5B on a CPU (where the 1.5B takes minutes per koan set), said in a note"
+    from sleepy_coder.models import pick_device, DEFAULT_MODEL
+    if model: return model
+    if pick_device() == "cuda": return DEFAULT_MODEL
+    print("note: no GPU here, so the model is qwen2.5-coder-0.5b, the CPU model (--model qwen2.5-coder-1.5b asks for the bigger one)", file=sys.stderr)
+    return "qwen2.5-coder-0.5b"
+
 def _load(model, log=print, device=None):
     "The model, with a word first when it will be slow"
     from sleepy_coder.models import load_model, ALIASES, pick_device
@@ -205,6 +270,38 @@ def _load(model, log=print, device=None):
     try: return load_model(model, writable_home(), device=device, log=lambda m: print(m, file=sys.stderr))
     except KeyboardInterrupt: raise Interrupted("interrupted while loading the model; nothing half-converted was kept: run the command again")
 
+def _store(db=None, must_exist=False):
+    "The episode store (`--db`, default in the home), checked now, before any model loads: a damaged file or one that is no database is one line"
+    from sleepy_coder.episodes import EpisodeStore
+    path = Path(db) if db else home()/"episodes.sqlite"
+    if path.is_dir(): raise UserError(f"--db {path} is a folder: give the episode database file")
+    if must_exist and not path.is_file(): raise UserError(f"no episode database at {path}" + ("" if db else ": `sleepy-coder eval` makes one"))
+    if not db: writable_home()
+    try:
+        s = EpisodeStore(path)
+        bad = s.db.execute("PRAGMA quick_check").fetchone()[0]
+        if bad != "ok": raise sqlite3.DatabaseError(f"database disk image is malformed: {bad[:100]}")
+        return s
+    except sqlite3.DatabaseError as e:
+        raise UserError(f"{path} is damaged or not an episode database ({e}): move it aside (a new one is made) or give --db another file") from None
+
+def _report(store, name, compare=None, as_json=False, head=None):
+    "A run's summary, per family and per koan, and against an earlier run: as text, or as one JSON object"
+    from sleepy_coder.eval import per_koan, summarize, format_summary, compare as compare_runs
+    pk = per_koan(store.episodes(store.run_id(name)))
+    if not len(pk): raise UserError(f"run {name!r} has no finished koans yet (`sleepy-coder runs` shows its state)")
+    c = compare_runs(pk, per_koan(store.episodes(store.run_id(compare)))) if compare else None
+    if as_json:
+        print(_json.dumps(dict(run=name, **(head or {}), summary=_json.loads(summarize(pk).to_json(orient="index")),
+                               per_koan=_json.loads(pk.to_json(orient="index")), compare=dict(run=compare, **c) if c else None)))
+        return pk
+    print(format_summary(summarize(pk)).to_string())
+    marks = {(True, True): "P1", (False, True): "PK", (False, False): "--", (True, False): "??"}
+    print("per koan (P1 passed first try, PK passed later, -- failed; then attempts):")
+    print("  ".join(f"{kid} {marks[(r['pass@1'], r['pass@K'])]} {r.attempts}" for kid, r in pk.iterrows()))
+    if c: print(f"against {compare!r}: gained {', '.join(c['gained']) or 'none'}; lost {', '.join(c['lost']) or 'none'}")
+    return pk
+
 def _default_name(model, set, family, koans, limit, cfg: dict) -> str:
     import hashlib
     tag = hashlib.sha256(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:8]
@@ -212,7 +309,7 @@ def _default_name(model, set, family, koans, limit, cfg: dict) -> str:
     return f"{Path(model).name}-{what}{'-' + family if family else ''}{f'-l{limit}' if limit else ''}-{tag}"
 
 # %% ../nbs/99_cli.ipynb
-def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, tiny-random), .gguf file, model folder or hub id
+def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, tiny-random), .gguf file, model folder or hub id (default: qwen2.5-coder-1.5b on a GPU, qwen2.5-coder-0.5b on a CPU)
          set:str=None,                   # named set (default: frozen30; synth-dev etc. are synthesized on first use)
          family:str=None,                # only this family (name or prefix)
          koans:str=None,                 # folder of koan files instead of the corpus
@@ -222,7 +319,7 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
          sample:store_true=False,        # sample instead of greedy decoding
          n:int=1,                        # candidates per attempt when sampling; the compiler picks one
          dedupe:int=None,                # sample again, up to this many times, when a candidate repeats an earlier one (default: 2 on a GPU, 0 on a CPU; 0: never)
-         max_new_tokens:int=GenConfig.max_new_tokens,  # longest reply, in tokens
+         max_new_tokens:int=None,        # longest reply, in tokens (default: 1024; tiny-random: 32)
          batch_size:int=None,            # prompts per generation batch (default: 64 on a GPU, 8 on a CPU, where a long reply holds its whole batch back)
          engine:str=GenConfig.engine,    # generation engine: generate, static (static KV cache, compiled) or cb (continuous batching)
          diagnostics:str=PromptConfig.diagnostics,     # how the prompt shows rustc's errors: compact, rendered or both
@@ -239,6 +336,7 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
          name:str=None,                  # run name (default: made from every setting; the same command resumes)
          compare:str=None,               # an earlier run's name to list the koans gained and lost against
          db:str=None,                    # episode database (default: SLEEPY_CODER_HOME/episodes.sqlite)
+         json:store_true=False,          # print the results as one JSON object (progress stays on stderr)
          no_cache:store_true=False,      # don't read or write the verdict cache
          workers:int=None,               # parallel rustc jobs (default: the cores)
          allow_invalid:store_true=False, # run koans whose reference fix fails
@@ -255,11 +353,12 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
         dedupe = 2 if pick_device() == "cuda" else 0
     if dedupe < 0: raise UserError(f"--dedupe {dedupe}: use 0 (never) or more")
     prepass = None if prepass == "none" else prepass
-    gen, prompt = _gen(max_new_tokens, batch_size, sample, n, seed, engine), _prompt(diagnostics, notes, not no_suggestion, history, system, no_prefill)
+    gen, prompt = _gen(max_new_tokens, batch_size, sample, n, seed, engine, model), _prompt(diagnostics, notes, not no_suggestion, history, system, no_prefill)
     ks = _select(set, family, koans, limit, default_set="frozen30")
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)
-    store = EpisodeStore(db or writable_home()/"episodes.sqlite")
+    model = _model(model)   # after the checks: a mistake gets its one line alone
+    store = _store(db)
     settings = dict(attempts=attempts, gen=asdict(gen), prompt=asdict(prompt), prepass=prepass, dedupe=dedupe, label=label,
                     adapter=adapter, night=night, cycle=cycle)
     name = name or _default_name(model, set, family, koans, limit, dict(settings, model=model, koans=[k.id for k in ks]))
@@ -282,29 +381,27 @@ def eval_model(model:str="qwen2.5-coder-1.5b",  # alias (qwen2.5-coder-1.5b, qwe
         policy = HFPolicy(share, lm.tokenizer, gen, f"{model}+{Path(night_dir).parent.name}/{adapter or 'routed'}", lm.sha256)
     tm = {}
     try: rid = evaluate(shard(ks, st), policy, h, store, name, attempts, prompt, route, prepass, dedupe,
-                        config=dict(label=label, night=str(night_dir) if night_dir else None), timings=tm, run_koans=[k.id for k in ks],
-                        progress=st.is_main_process)
+                        config=dict(label=label, night=str(night_dir) if night_dir else None, set=set or (Path(koans).name if koans else "frozen30"),
+                                    family=family), timings=tm, run_koans=[k.id for k in ks],
+                        progress=st.is_main_process, log=lambda m: print(m, file=sys.stderr))
     except KeyboardInterrupt:
         rid = store.run_id(name)
-        raise Interrupted(f"interrupted: run {name!r} kept {len(store.done_koans(rid))} of {len(ks)} koans in {store.path}; "
-                          "the same command resumes it")
+        store.db.execute("UPDATE runs SET owner=NULL WHERE id=? AND ended IS NULL", (rid,))   # this process lets go of it: `runs` says interrupted
+        n_att = store.db.execute("SELECT COUNT(*) FROM episodes WHERE run_id=?", (rid,)).fetchone()[0]
+        raise Interrupted(f"interrupted: run {name!r} kept {len(store.done_koans(rid))} of {len(ks)} koans finished and {n_att} attempts in all, "
+                          f"in {store.path}; the same command resumes it at the next attempt", resumable=True)
     st.wait_for_everyone()
     if not st.is_main_process: return 0
-    pk = per_koan(store.episodes(rid))
-    print(f"run {name!r}: {len(pk)} koans, model {model} on {lm.device}{f' and {st.num_processes - 1} more processes' if st.num_processes > 1 else ''}; {time.time() - t0:.0f} s in all (loading included), "
-          f"evaluation {tm['total']:.1f} s = generation {tm['generate']:.1f} s + compiler and scoring {tm['total'] - tm['generate']:.1f} s")
-    print(format_summary(summarize(pk)).to_string())
-    marks = {(True, True): "P1", (False, True): "PK", (False, False): "--", (True, False): "??"}
-    print("per koan (P1 passed first try, PK passed later, -- failed; then attempts):")
-    print("  ".join(f"{kid} {marks[(r['pass@1'], r['pass@K'])]} {r.attempts}" for kid, r in pk.iterrows()))
-    if compare:
-        c = compare_runs(pk, per_koan(store.episodes(store.run_id(compare))))
-        print(f"against {compare!r}: gained {c['gained']}, lost {c['lost']}")
+    secs = dict(total=round(time.time() - t0, 1), evaluation=round(tm["total"], 1), generation=round(tm["generate"], 1))
+    if not json:
+        print(f"run {name!r}: {len(ks)} koans, model {model} on {lm.device}{f' and {st.num_processes - 1} more processes' if st.num_processes > 1 else ''}; {secs['total']:.0f} s in all (loading included), "
+              f"evaluation {tm['total']:.1f} s = generation {tm['generate']:.1f} s + compiler and scoring {tm['total'] - tm['generate']:.1f} s")
+    pk = _report(store, name, compare, json, head=dict(model=model, device=str(lm.device), seconds=secs))
     out = writable_home()/"results"/f"{name}.csv"; out.parent.mkdir(parents=True, exist_ok=True); pk.to_csv(out)
-    print(f"per-koan results: {out}; episodes: {store.path}")
+    print(f"per-koan results: {out}; episodes: {store.path} (`sleepy-coder results {shlex.quote(name)}` shows them again)", file=sys.stderr if json else sys.stdout)
 
 # %% ../nbs/99_cli.ipynb
-def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder or hub id
+def run_live(model:str=None,          # alias, .gguf file, model folder or hub id (default: qwen2.5-coder-1.5b on a GPU, qwen2.5-coder-0.5b on a CPU)
         set:str=None,                    # named set
         family:str=None,                 # only this family (name or prefix)
         koans:str=None,                  # folder of koan files instead of the corpus
@@ -312,7 +409,8 @@ def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder 
         attempts:int=3,                  # attempts per koan (K)
         seed:int=0,                      # seed of sampling
         sample:store_true=False,         # sample instead of greedy decoding
-        max_new_tokens:int=GenConfig.max_new_tokens,   # longest reply, in tokens
+        max_new_tokens:int=None,         # longest reply, in tokens (default: 1024; tiny-random: 32)
+        prepass:str="machine",           # apply rustc's suggestions first, as eval does: machine, maybe or none
         no_cache:store_true=False,       # don't read or write the verdict cache
         workers:int=None,                # parallel rustc jobs (default: the cores)
         allow_invalid:store_true=False,  # run koans whose reference fix fails
@@ -322,11 +420,11 @@ def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder 
     from sleepy_coder.generate import HFPolicy
     if attempts < 1: raise UserError(f"--attempts {attempts}: need at least 1")
     if count < 1: raise UserError(f"--count {count}: need at least 1")
-    gen = _gen(max_new_tokens, 1, sample, 1, seed, "generate")
+    gen = _gen(max_new_tokens, 1, sample, 1, seed, "generate", model)
     ks = _select(set, family, koans, count)
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)
-    policy = HFPolicy.from_loaded(_load(model), gen)
+    policy = HFPolicy.from_loaded(_load(_model(model)), gen)
     for k in ks:
         print(clean_text(f"\n=== {k.id}: {k.title}"))
         print(clean_text("\n".join(d.compact() for d in h.check(k.buggy).diagnostics if d.level == "error")))
@@ -336,10 +434,50 @@ def run_live(model:str="qwen2.5-coder-1.5b",  # alias, .gguf file, model folder 
             if a.candidate is None: return
             d = "".join(difflib.unified_diff(prev[0].splitlines(True), a.candidate.splitlines(True), "before", "candidate"))
             print(clean_text(d) if d else "(candidate unchanged)"); prev[0] = a.candidate
-        hist = fix_all([k.buggy], policy, h, attempts, on_attempt=show_attempt)[0]
+        hist = fix_all([k.buggy], policy, h, attempts, prepass=None if prepass == "none" else prepass, on_attempt=show_attempt)[0]
         last = hist[-1].candidate
         v = h.verdict(last, k.expected_stdout, k.tests) if last else None
         print(f"verdict: {'PASSED' if v and v.passed else 'failed'} ({clean_text(v.reason) if v else 'no program'})")
+
+# %% ../nbs/99_cli.ipynb
+def _run_rows(store) -> list[dict]:
+    "One dict per run, oldest first: name, model, set, started, koans finished of koans, pass@1, pass@K, state"
+    from sleepy_coder.episodes import _alive
+    eps = {}
+    for rid, koan, att, passed, final in store.db.execute("SELECT run_id, koan, attempt, passed, final FROM episodes ORDER BY attempt"):
+        k = eps.setdefault(rid, {}).setdefault(koan, [None, None])
+        if k[0] is None: k[0] = bool(passed)     # the first attempt
+        if final: k[1] = bool(passed)            # the final one
+    out = []
+    for rid, name, model, cfg, started, ended, owner in store.db.execute("SELECT id, name, model, config, started, ended, owner FROM runs ORDER BY id"):
+        cfg = _json.loads(cfg or "{}"); done = [k for k in eps.get(rid, {}).values() if k[1] is not None]
+        n = len(cfg.get("koans") or []) or len(eps.get(rid, {}))
+        state = "finished" if ended else "running" if _alive(owner) else "interrupted"
+        out.append(dict(name=name, model=model, set=cfg.get("set") or "", started=time.strftime("%Y-%m-%d %H:%M", time.localtime(started or 0)),
+                        koans=n, finished=len(done), **{"pass@1": sum(k[0] for k in done), "pass@K": sum(k[1] for k in done)}, state=state))
+    return out
+
+def runs(db:str=None,                # episode database (default: SLEEPY_CODER_HOME/episodes.sqlite)
+         json:store_true=False):     # print a JSON list instead
+    "Every run in the episode database: name, model, set, date, pass rates (of the koans finished) and state"
+    rows = _run_rows(_store(db, must_exist=True))
+    if json: print(_json.dumps(rows)); return
+    if not rows: print("no runs yet: `sleepy-coder eval` makes one"); return
+    import pandas as pd
+    t = pd.DataFrame([dict(r, set=r["set"] or "-", koans=f"{r['finished']}/{r['koans']}", **{m: f"{r[m]}/{r['finished']}" for m in ("pass@1", "pass@K")}) for r in rows])
+    print(clean_text(t.drop(columns="finished").to_string(index=False)))
+
+def results(name:str,               # the run's name (`sleepy-coder runs` lists them)
+            compare:str=None,       # an earlier run to list the koans gained and lost against
+            db:str=None,            # episode database (default: SLEEPY_CODER_HOME/episodes.sqlite)
+            json:store_true=False): # print one JSON object instead
+    "A run's results again: the summary with Wilson intervals, per family and per koan, and against another run"
+    store = _store(db, must_exist=True)
+    row = next((r for r in _run_rows(store) if r["name"] == name), None)
+    if row is None: store.run_id(name)   # the one-line error, with the latest runs
+    if compare: store.run_id(compare)
+    if not json: print(f"run {name!r}: model {row['model']}, set {row['set'] or '-'}, started {row['started']}, {row['state']}, {row['finished']} of {row['koans']} koans finished")
+    _report(store, name, compare, json, head=dict(model=row["model"], set=row["set"], state=row["state"], started=row["started"]))
 
 # %% ../nbs/99_cli.ipynb
 def _night_dir(adapter, night, cycle):
@@ -363,7 +501,7 @@ def _night_dir(adapter, night, cycle):
 def sleep_night(run:str,                    # the day's run (its episodes are the night's input)
                 out:str=None,               # the night's folder (default: SLEEPY_CODER_HOME/nights/<run>)
                 prev:str=None,              # an earlier night's folder to continue from (its Share state and router)
-                model:str="qwen2.5-coder-1.5b",  # the base model the day ran
+                model:str=None,             # the base model (default: the one the run used)
                 group_by:str="code",        # tasks by first error code, or by family
                 self_verify:int=4,          # sampled candidates per failed koan, kept if they pass
                 replay:float=0.25,          # replay examples per reference example
@@ -383,17 +521,24 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
     from sleepy_coder.share.config import ShareConfig
     if replay_from not in ("model", "reference"): raise UserError(f"--replay-from {replay_from!r}: use model or reference")
     if not replay >= 0: raise UserError(f"--replay {replay}: use a share of 0 or more")
-    store = EpisodeStore(db or writable_home()/"episodes.sqlite")
-    eps = store.episodes(store.run_id(run))
+    store = _store(db, must_exist=True)
+    rid = store.run_id(run)
+    eps = store.episodes(rid)
+    if not model:   # the day's model: a policy's name is its model, and `+night/route` for a night's adapters
+        model = (store.db.execute("SELECT model FROM runs WHERE id=?", (rid,)).fetchone()[0] or "").split("+")[0] or _model(None)
+        print(f"note: the night trains {model}, the model of run {run!r} (--model to choose another)", file=sys.stderr)
     ks = {**_corpus()[0]}
     held = {i for s in ("frozen30", "twins") for i in _sets_ids(s)}
     cfg = NightConfig(group_by=group_by, self_verify=self_verify, replay=replay, replay_from=replay_from, seed=seed,
                       share=replace(NightConfig().share, k=k, p=p))
     from sleepy_coder.distributed import team
     st = team()   # under torchrun, the library's adapters train in parallel, one process per GPU, with no process group
+    n_failed = int(((eps.final == 1) & (eps.passed == 0)).sum()) if len(eps) else 0
+    print(f"night on run {run!r}: {n_failed} failed koans of {eps.koan.nunique() if len(eps) else 0}; targets, then "
+          f"{self_verify} sampled fixes per failed koan, LoRA adapters, the Share basis and the router", file=sys.stderr)
     lm = _load(model, device=str(st.device) if st.num_processes > 1 else None)
     s = sleep(lm.model, lm.tokenizer, eps, ks, Path(out) if out else writable_home()/"nights"/run, cfg, prev=prev,
-              policy=HFPolicy.from_loaded(lm, GenConfig(seed=seed)), harness=_harness(no_cache, workers, allow_unsandboxed),
+              policy=HFPolicy.from_loaded(lm, GenConfig(seed=seed, max_new_tokens=_reply_tokens(model))), harness=_harness(no_cache, workers, allow_unsandboxed),
               held_out=held, base_sha256=lm.sha256, log=lambda m: print(m, file=sys.stderr))
     if st.is_main_process: print(json.dumps({k: s.get(k) for k in ("tasks", "sources", "seconds")}, indent=1))
 
@@ -402,7 +547,7 @@ def _sets_ids(name) -> set[str]:
     except FileNotFoundError: return set()
 
 def run_cycle(cycles:int=1,                 # candidate cycles to have after the base (resumes what is there)
-              model:str="qwen2.5-coder-1.5b",  # the base model
+              model:str=None,               # the base model (default: qwen2.5-coder-1.5b on a GPU, qwen2.5-coder-0.5b on a CPU)
               day_size:int=128,             # koans in each day's sample (train and synth-train)
               eval_limit:str=None,          # fixed subsets of evaluation sets, e.g. synth-dev=150,synth-far=100
               attempts:int=3,               # attempts per koan (K)
@@ -427,15 +572,16 @@ def run_cycle(cycles:int=1,                 # candidate cycles to have after the
     h = writable_home()
     check_budget(h, budget_gb)
     if route_tolerance < 0: raise UserError(f"--route-tolerance {route_tolerance}: use 0 or more")
+    model = _model(model)
     cfg = CycleConfig(day_size=day_size, eval_limit=limits, attempts=attempts, tolerance=tolerance, guard_tolerance=guard_tolerance, seed=seed,
-                      check_routes=not no_route_check, route_tolerance=route_tolerance)
+                      check_routes=not no_route_check, route_tolerance=route_tolerance, gen=GenConfig(max_new_tokens=_reply_tokens(model)))
     sets = {s: _select(s) for s in (*cfg.eval_sets, *cfg.day_sets)}
     koans = {k.id: k for ks in sets.values() for k in ks}
     held = {k.id for s in ("frozen30", "dev", "synth-dev", "synth-eval", "synth-far") for k in sets.get(s, [])} | _sets_ids("twins")
-    harness, store = _harness(no_cache, workers, allow_unsandboxed), EpisodeStore(h/"episodes.sqlite")
+    harness, store = _harness(no_cache, workers, allow_unsandboxed), _store(h/"episodes.sqlite")
     lm = _load(model)
     try: run_cycles(lm.model, lm.tokenizer, sets, harness, store, h, cfg, cycles, koans, held, lm.sha256, log=lambda m: print(m, file=sys.stderr))
-    except KeyboardInterrupt: raise Interrupted(f"interrupted: finished cycles and attempts are kept in {h}; the same command resumes")
+    except KeyboardInterrupt: raise Interrupted(f"interrupted: finished cycles and attempts are kept in {h}; the same command resumes", resumable=True)
     print(cycles_table(h).to_string())
 
 def housekeeping(keep:int=2,                # nights of the last N kept cycles to keep
@@ -443,50 +589,80 @@ def housekeeping(keep:int=2,                # nights of the last N kept cycles t
                  dry_run:store_true=False): # only say what would be removed
     "Remove what a resumed cycle doesn't need: rejected and old nights, stale temporary files, the oldest cached verdicts"
     from sleepy_coder.cycle import gc, du
+    if keep < 0: raise UserError(f"--keep {keep}: use 0 or more (the nights of the last N kept cycles to keep)")
+    if not cache_gb >= 0: raise UserError(f"--cache-gb {cache_gb:g}: use 0 or more (the gigabytes of cached verdicts to keep)")
     h = home()
+    if h.exists() and not h.is_dir(): raise UserError(f"SLEEPY_CODER_HOME={h} is a file, not a folder: nothing to clean there")
+    if not h.exists(): print(f"SLEEPY_CODER_HOME={h} does not exist: nothing to clean"); return 0
     out = gc(h, keep, cache_gb, dry_run)
     for p, b in out: print(f"{'would remove' if dry_run else 'removed'} {p} ({b / 1e6:.1f} MB)")
     print(f"{len(out)} items, {sum(b for _, b in out) / 1e9:.2f} GB; {h} now uses {du(h) / 1e9:.2f} GB")
 
 # %% ../nbs/99_cli.ipynb
-COMMANDS = {"list": list_koans, "show": show, "check": check, "baseline": baseline, "eval": eval_model, "run": run_live,
+COMMANDS = {"list": list_koans, "show": show, "check": check, "baseline": baseline, "eval": eval_model, "run": run_live, "runs": runs, "results": results,
             "koans validate": validate, "koans synth": synth, "sleep": sleep_night, "cycle": run_cycle, "gc": housekeeping}
+
+CHOICES = {"engine": ENGINES, "diagnostics": RENDERINGS, "system": tuple(SYSTEMS), "prepass": ("machine", "maybe", "none"),
+           "replay_from": ("model", "reference"), "group_by": ("code", "family")}   # flags with a fixed set of values: shown in --help, checked by name
 
 def _add(sub, name, fn):
     sp = sub.add_parser(name, help=fn.__doc__.split("\n")[0], description=fn.__doc__, formatter_class=_HelpFormatter)
     for a in anno_parser(fn)._actions:
         if a.dest in ("help", "pdb", "xtra"): continue
         a.option_strings = [s.replace("_", "-") for s in a.option_strings]
+        if a.dest in CHOICES: a.choices, a.metavar = CHOICES[a.dest], None
         sp._add_action(a)
     sp.set_defaults(_fn=fn)
+    return sp
 
 def parser() -> argparse.ArgumentParser:
     "The `sleepy-coder` parser, built from `COMMANDS`"
     p = argparse.ArgumentParser(prog="sleepy-coder", description="A small local model that fixes Rust compiler errors and learns from its failures.")
     p.add_argument("--version", action="version", version=f"sleepy-coder {sleepy_coder.__version__}")
     sub = p.add_subparsers(dest="_cmd", required=True, metavar="COMMAND")
-    groups = {}
+    groups, p.commands = {}, {}   # `commands`: each command's own parser, for its usage
     for name, fn in COMMANDS.items():
         if " " in name:
             g, leaf = name.split()
-            if g not in groups: groups[g] = sub.add_parser(g, help=f"{g} tools").add_subparsers(dest="_sub", required=True, metavar="COMMAND")
-            _add(groups[g], leaf, fn)
-        else: _add(sub, name, fn)
+            if g not in groups:
+                p.commands[g] = gp = sub.add_parser(g, help=f"{g} tools", description=f"{g} tools")
+                groups[g] = gp.add_subparsers(dest="_sub", required=True, metavar="COMMAND")
+            p.commands[name] = _add(groups[g], leaf, fn)
+        else: p.commands[name] = _add(sub, name, fn)
     return p
+
+def _parse(p, argv) -> dict:
+    "The arguments, or help for no arguments, and a command's own usage for an option it doesn't know"
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv: p.print_help(); raise SystemExit(0)
+    args, extra = p.parse_known_args(argv)
+    if extra:
+        sp = p.commands.get(" ".join(x for x in (args._cmd, getattr(args, "_sub", None)) if x), p)
+        sp.error(f"unrecognized arguments: {' '.join(extra)}" + did_you_mean(extra[0], [o for a in sp._actions for o in a.option_strings]))
+    return vars(args)
 
 ERRORS = (UserError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError, KeyError, ConnectionError, SandboxError, RuntimeError)
 
+def _resume_line(argv) -> str: return shlex.join(["sleepy-coder", *(sys.argv[1:] if argv is None else argv)])
+
 def main(argv=None) -> int:
     "Entry point of the `sleepy-coder` command"
-    args = vars(parser().parse_args(argv))
+    _show_batches()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")   # a hub id fails at once, without retries, unless HF_HUB_OFFLINE=0 asks for the hub
+    args = _parse(parser(), argv)   # help, or a command's usage with its error: SystemExit, as argparse does
     fn = args.pop("_fn"); args.pop("_cmd", None); args.pop("_sub", None)
     try: rc = fn(**args)
-    except Interrupted as e: print(str(e), file=sys.stderr); rc = 130
+    except Interrupted as e: print(f"{e}: {_resume_line(argv)}" if e.resumable else str(e), file=sys.stderr); rc = 130
     except KeyboardInterrupt: print("interrupted", file=sys.stderr); rc = 130
     except BrokenPipeError: sys.stdout = open(os.devnull, "w"); rc = 0
     except ERRORS as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"error: {clean_text(str(msg)).splitlines()[0] if str(msg) else type(e).__name__}", file=sys.stderr); rc = 2
+    except sqlite3.DatabaseError as e: print(f"error: the episode database: {e}: `sleepy-coder runs` checks it", file=sys.stderr); rc = 2
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT): raise
+        print(f"error: the disk is full (writing {e.filename or 'a file'}): everything stored so far is kept; free some space, "
+              f"then the same command goes on: {_resume_line(argv)}", file=sys.stderr); rc = 2
     if argv is None: sys.exit(rc or 0)
     return rc or 0
 

@@ -126,10 +126,10 @@ def _policy(model, tok, cfg: CycleConfig, night_dir, name, folder=None):
     s = serve(model, cfg.gen, night=night_dir, tokenizer=tok, folder=folder, name=name)
     return s.policy, s.route, s.close
 
-def _evaluate_sets(policy, router, sets, cfg, harness, store, n, progress) -> dict:
+def _evaluate_sets(policy, router, sets, cfg, harness, store, n, progress, log=None) -> dict:
     "Every evaluation set in one pass (bigger batches), each stored as its own run; per-koan results by set"
     arms = [Arm(f"c{n:03d}-{s}", cfg.prompt, router, koans=fixed_subset(sets[s], cfg.eval_limit.get(s))) for s in cfg.eval_sets]
-    rids = evaluate_many([], arms, policy, harness, store, cfg.attempts, cycle=n, progress=progress, desc=f"cycle {n}: evaluation")
+    rids = evaluate_many([], arms, policy, harness, store, cfg.attempts, cycle=n, progress=progress, desc=f"cycle {n}: evaluation", log=log)
     return {s: per_koan(store.episodes(rids[f"c{n:03d}-{s}"])) for s in cfg.eval_sets}
 
 def _check_routes(model, tok, cfg: CycleConfig, night_dir: Path, day_eps, koans, harness, store, n, progress, log, folder=None) -> dict:
@@ -142,7 +142,7 @@ def _check_routes(model, tok, cfg: CycleConfig, night_dir: Path, day_eps, koans,
     pol, _, undo = _policy(model, tok, cfg, night_dir, f"cycle {n} route check", folder)
     router = CodeRouter.load(orig)   # the night's own table, also when resumed after router.json was pruned
     try: rid = evaluate_many([koans[k] for k in ids], [Arm(f"c{n:03d}-check", cfg.prompt, router)], pol, harness, store, cfg.attempts,
-                             cycle=n, progress=progress, desc=f"cycle {n}: route check")[f"c{n:03d}-check"]
+                             cycle=n, progress=progress, desc=f"cycle {n}: route check", log=log)[f"c{n:03d}-check"]
     finally: undo()
     pruned, bad = prune_routes(router, store.episodes(rid), cfg.route_tolerance)
     tmp = night_dir/f"router.json.{os.getpid()}.tmp"; pruned.save(tmp); tmp.replace(night_dir/"router.json")
@@ -166,14 +166,14 @@ def run_cycles(model, tok, sets: dict[str, list[Koan]], harness, store, home, cf
         rec = dict(cycle=n, config=asdict(cfg), base_sha256=base_sha256, from_cycle=kept["cycle"] if kept else None, seconds={})
         if n == 0:   # the base model: measured, and kept by definition
             pol, router, undo = _policy(model, tok, cfg, None, "base", model_folder)
-            pks = _evaluate_sets(pol, router, sets, cfg, harness, store, 0, progress); undo()
+            pks = _evaluate_sets(pol, router, sets, cfg, harness, store, 0, progress, log); undo()
             rec.update(kept=True, reason="the base model", night=None, metrics=_metrics(pks))
         else:
             from sleepy_coder.night import night_examples
             pol, router, undo = _policy(model, tok, cfg, kept_night, f"cycle {kept['cycle']}", model_folder)
             day = day_sample(sets, cfg, n)
             rid = evaluate_many(day, [Arm(f"c{n:03d}-day", cfg.prompt, router)], pol, harness, store, cfg.attempts, cycle=n,
-                                progress=progress, desc=f"cycle {n}: day")[f"c{n:03d}-day"]
+                                progress=progress, desc=f"cycle {n}: day", log=log)[f"c{n:03d}-day"]
             t1 = time.time()
             groups = None
             if not (d/"night"/"night.json").exists():   # the examples, self-verified by the kept model while it is loaded
@@ -187,7 +187,7 @@ def run_cycles(model, tok, sets: dict[str, list[Koan]], harness, store, home, cf
                 rec["route_check"] = _check_routes(model, tok, cfg, d/"night", store.episodes(rid), koans, harness, store, n, progress, log, model_folder)
                 rec["seconds"]["route_check"] = round(time.time() - t2, 1)
             pol, router, undo = _policy(model, tok, cfg, d/"night", f"cycle {n}", model_folder)
-            pks = _evaluate_sets(pol, router, sets, cfg, harness, store, n, progress); undo()
+            pks = _evaluate_sets(pol, router, sets, cfg, harness, store, n, progress, log); undo()
             kept_pks = {s: per_koan(store.episodes(store.run_id(f"c{kept['cycle']:03d}-{s}"))) for s in cfg.eval_sets}
             g = gate(pks, kept_pks, cfg)
             rec.update(kept=g.kept, reason=g.reason, night=str(d/"night"), metrics=_metrics(pks), gate=asdict(g), tasks=night["tasks"])
@@ -212,15 +212,26 @@ def du(path) -> int:
     "Bytes under `path`"
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file() and not f.is_symlink()) if Path(path).exists() else 0
 
+def _live_job(job: str) -> bool:
+    "Is the process of a temporary folder's job (`pid` or `ppid-starttime-restarts`, see `distributed.team`) still running?"
+    pid, _, rest = job.partition("-")
+    if not pid.isdigit(): return True   # not a name we made: leave it alone
+    try: stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError: return False
+    return not rest or rest.split("-")[0] == stat.rsplit(")", 1)[1].split()[19]   # the same start time: not a reused pid
+
 def gc(home, keep: int = 2, cache_gb: float = 2.0, dry_run: bool = False) -> list[tuple[str, int]]:
     "Remove what a resumed cycle doesn't need; (path, bytes) of each removal"
+    if keep < 0 or not cache_gb >= 0: raise ValueError(f"gc(keep={keep}, cache_gb={cache_gb}): both must be 0 or more")
     home, out = Path(home), []
     recs = cycles(home)
     kept = [c for c in recs if c["kept"] and c.get("night")]
-    needed = {c["night"] for c in kept[-keep:]}
+    needed = {c["night"] for c in (kept[-keep:] if keep else [])}
     for c in recs:
         if c.get("night") and c["night"] not in needed and Path(c["night"]).exists(): out.append((c["night"], du(c["night"])))
     for p in cycles_dir(home).glob("*/*.tmp"): out.append((str(p), du(p)))
+    for p in (home/"nights").glob("*.*.tmp"):   # a killed `sleep`'s half-made night
+        if not _live_job(p.name.rsplit(".", 2)[-2]): out.append((str(p), du(p)))
     cache = home/"verdicts"
     if cache.exists():
         files = sorted((f for f in cache.rglob("*.json")), key=lambda f: f.stat().st_mtime)

@@ -4,17 +4,17 @@
 
 # %% ../nbs/50_eval.ipynb 2
 from __future__ import annotations
-import math, time
+import json, math, time
 from dataclasses import dataclass, asdict
 from .koans import Koan
-from .rustc import Harness, Job, Verdict
+from .rustc import Harness, Job, Verdict, Compiled, Diagnostic, Suggestion
 from .prompt import PromptConfig
-from .agent import fix_all
+from .agent import fix_all, Attempt
 from .episodes import EpisodeStore, episode_row
 
 # %% auto 0
-__all__ = ['METRICS', 'wilson', 'Arm', 'evaluate_many', 'evaluate', 'per_koan', 'summarize', 'format_summary', 'compare',
-           'forgetting_matrix', 'backward_transfer', 'plot_families', 'plot_grid']
+__all__ = ['METRICS', 'wilson', 'stored_attempts', 'Arm', 'evaluate_many', 'evaluate', 'per_koan', 'summarize', 'format_summary',
+           'compare', 'forgetting_matrix', 'backward_transfer', 'plot_families', 'plot_grid']
 
 # %% ../nbs/50_eval.ipynb
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -44,6 +44,18 @@ def _verdicts(harness, jobs):
         else: out.append(Verdict(False, a.check.error_codes, a.check.diagnostics, reason=a.check.reason))
     return out
 
+def stored_attempts(eps) -> dict[str, list[Attempt]]:
+    "The stored attempts of each koan in `eps` (a run's episodes), as the agent made them: what a resumed run goes on from"
+    out = {}
+    for r in eps.sort_values("attempt").to_dict("records"):
+        chk = None
+        if r["diagnostics"] is not None:
+            ds = [Diagnostic(**{**d, "suggestions": [Suggestion(**s) for s in d["suggestions"]]}) for d in json.loads(r["diagnostics"])]
+            chk = Compiled(bool(r["compiled"]), ds, r["check_seconds"] or 0.0, r["reason"])
+        out.setdefault(r["koan"], []).append(Attempt(int(r["attempt"]), r["prompt"], r["reply"], r["candidate"], r["extraction"], chk,
+                                                     int(r["tokens_in"]), int(r["tokens_out"]), r["gen_seconds"], r["adapter"], int(r["resampled"] or 0)))
+    return out
+
 @dataclass
 class Arm:
     "One variant evaluated in a shared pass: its run name, prompt settings, route, rustc pre-pass and resampling"
@@ -57,8 +69,9 @@ class Arm:
 
 def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, store: EpisodeStore, attempts: int = 3,
                   cycle: int = 0, progress: bool = True,
-                  timings: dict|None = None, chunk: int = 4096, desc: str|None = None, run_koans: list[str]|None = None) -> dict[str, int]:
-    "Every arm on every koan, generated together (one batch per round), each arm stored as its own run; run ids by arm"
+                  timings: dict|None = None, chunk: int = 4096, desc: str|None = None, run_koans: list[str]|None = None,
+                  log=None) -> dict[str, int]:
+    "Every arm on every koan, generated together (one batch per round), each arm stored as its own run; run ids by arm. A run resumes at its next attempt"
     if attempts < 1: raise ValueError(f"attempts={attempts}: need at least 1")
     if not koans and not all(a.koans for a in arms): raise ValueError("no koans to evaluate")
     if len({a.run for a in arms}) != len(arms): raise ValueError("arms need distinct run names")
@@ -66,7 +79,7 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
     timings.setdefault("generate", 0.0); timings.setdefault("total", 0.0)
     t_start = time.perf_counter()
     gen = getattr(policy, "cfg", None)
-    rids, todo, total = {}, [], 0
+    rids, todo, total, kept = {}, [], 0, {}
     for arm in arms:
         ks = arm.koans if arm.koans is not None else koans
         cfg = dict(attempts=attempts, prompt=asdict(arm.prompt), gen=asdict(gen) if gen else None, prepass=arm.prepass, dedupe=arm.dedupe,
@@ -75,11 +88,20 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
         rids[arm.run] = rid = store.start_run(arm.run, cfg, policy.name, getattr(policy, "sha256", None), cfg["route"],
                                               harness.rustc.version, gen.seed if gen else 0)
         done = store.done_koans(rid)
+        eps = store.episodes(rid)
+        old = stored_attempts(eps[~eps.koan.isin(done)]) if len(eps) else {}   # koans part-way: their attempts are kept, not made again
+        kept.update({(arm.run, kid): a for kid, a in old.items()})
         todo += [(arm, k) for k in ks if k.id not in done]; total += len(ks) * attempts
+        if len(eps) and log: log(f"resuming run {arm.run!r}: kept {len(eps)} stored attempts ({len(done)} of {len(ks)} koans finished, "
+                                 f"{len(old)} part-way); going on from the next attempt")
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=total, initial=total - len(todo) * attempts, desc=desc or arms[0].run, unit="attempt")
+        n_koans, label = total // attempts, desc or arms[0].run
+        k_done = [n_koans - len(todo)]
+        # no smoothing: each refresh (a round, or a batch the CLI shows) recomputes the ETA from the whole run's rate, so a stall shows
+        bar = tqdm(total=total, initial=total - len(todo) * attempts + sum(map(len, kept.values())), desc=f"{label} ({k_done[0]}/{n_koans} koans)",
+                   unit="attempt", smoothing=0)
     timed = _Timed(policy, timings)
     try:
         for s in range(0, len(todo), chunk):
@@ -87,9 +109,12 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
             def on_round(items):   # score this round's attempts and store them at once
                 vs = _verdicts(harness, [(ch[i][1], a) for i, a, _ in items])
                 store.add_rows([episode_row(rids[ch[i][0].run], cycle, ch[i][1].id, ch[i][1].family, a, v, fin) for (i, a, fin), v in zip(items, vs)])
-                if bar: bar.update(sum(attempts - a.attempt + 1 if fin else 1 for _, a, fin in items))
+                if bar:
+                    k_done[0] += sum(fin for *_, fin in items); bar.set_description(f"{label} ({k_done[0]}/{n_koans} koans)", refresh=False)
+                    bar.update(sum(attempts - a.attempt + 1 if fin else 1 for _, a, fin in items))
             fix_all([k.buggy for _, k in ch], timed, harness, attempts, [a.prompt for a, _ in ch], [a.route for a, _ in ch],
-                    [a.prepass for a, _ in ch], [a.dedupe for a, _ in ch], on_round=on_round)
+                    [a.prepass for a, _ in ch], [a.dedupe for a, _ in ch], on_round=on_round,
+                    resume=[kept.get((a.run, k.id), []) for a, k in ch])
     finally:
         if bar: bar.close()
     timings["total"] += time.perf_counter() - t_start
@@ -99,10 +124,10 @@ def evaluate_many(koans: list[Koan], arms: list[Arm], policy, harness: Harness, 
 def evaluate(koans: list[Koan], policy, harness: Harness, store: EpisodeStore, run: str, attempts: int = 3,
              prompt: PromptConfig = PromptConfig(), route=None, prepass: str|None = None, dedupe: int = 0, cycle: int = 0,
              progress: bool = True, config: dict|None = None, timings: dict|None = None, chunk: int = 512,
-             run_koans: list[str]|None = None) -> int:
+             run_koans: list[str]|None = None, log=None) -> int:
     "Run the agent on `koans`, score and store every attempt as its round ends; the run's id. `timings` collects seconds"
     return evaluate_many(koans, [Arm(run, prompt, route, config, prepass, dedupe)], policy, harness, store, attempts, cycle,
-                         progress, timings, chunk, run_koans=run_koans)[run]
+                         progress, timings, chunk, run_koans=run_koans, log=log)[run]
 
 # %% ../nbs/50_eval.ipynb
 METRICS = ("pass@1", "pass@K", "compiles")

@@ -191,10 +191,10 @@ def read_set(name_or_path, koans: dict[str, Koan]|None=None, dirs=()) -> list[st
     if not p.is_file(): raise FileNotFoundError(f"no koan set {name_or_path!r} (looked for {', '.join(map(str, looked))})")
     ids = [l.split("#")[0].strip() for l in p.read_text().splitlines()]
     ids = [i for i in ids if i]
-    if len(set(ids)) != len(ids): raise ValueError(f"{p}: duplicate ids {sorted({i for i in ids if ids.count(i) > 1})}")
+    if len(set(ids)) != len(ids): raise ValueError(f"{p}: duplicate ids {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
     if koans is not None:
         missing = [i for i in ids if i not in koans]
-        if missing: raise ValueError(f"{p}: ids not in the corpus: {missing}")
+        if missing: raise ValueError(f"{p}: {len(missing)} ids not among the koans given: {', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}")
     return ids
 
 def select(koans: dict[str, Koan], set_name=None, family=None, dirs=()) -> list[Koan]:

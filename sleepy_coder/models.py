@@ -4,14 +4,14 @@
 
 # %% ../nbs/20_models.ipynb 2
 from __future__ import annotations
-import contextlib, hashlib, importlib.metadata, os, re, shutil, tempfile, time
+import contextlib, difflib, hashlib, importlib.metadata, os, re, shutil, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['ALIASES', 'DEFAULT_MODEL', 'TINY', 'CHATML', 'ChunkedGGUF', 'chunk_files', 'join_chunks', 'models_dir', 'check_gguf',
-           'clean_stale', 'bf16_bytes', 'disk_size', 'folder_bytes', 'convert_gguf', 'resolve_model', 'tiny_tokenizer',
-           'tiny_model', 'pick_device', 'LoadedModel', 'load_model']
+__all__ = ['ALIASES', 'DEFAULT_MODEL', 'TINY', 'TINY_REPLY_TOKENS', 'CHATML', 'ChunkedGGUF', 'chunk_files', 'join_chunks',
+           'models_dir', 'check_gguf', 'clean_stale', 'bf16_bytes', 'disk_size', 'folder_bytes', 'convert_gguf',
+           'resolve_model', 'tiny_tokenizer', 'tiny_model', 'pick_device', 'LoadedModel', 'load_model']
 
 # %% ../nbs/20_models.ipynb
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ ALIASES = {
 }
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 TINY = "tiny-random"
+TINY_REPLY_TOKENS = 32   # the tiny model writes noise: its replies stop here, so smoke runs and tests take seconds
 
 # %% ../nbs/20_models.ipynb
 def chunk_files(spec: ChunkedGGUF) -> list[Path]:
@@ -160,9 +161,11 @@ def resolve_model(name: str, home, log=print) -> Path|str:
     if _PATHLIKE.match(name) or ("/" in name and (not hub_id or Path(name.split("/")[0]).is_dir())):
         raise FileNotFoundError(f"no model folder {p}")
     if hub_id:
-        if os.environ.get("HF_HUB_OFFLINE"): raise ConnectionError(f"{name!r} is not an alias or a local folder, and HF_HUB_OFFLINE is set")
+        if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("", "0", "false", "no", "off"):
+            raise ConnectionError(f"model {name!r} is not an alias or a local folder, and the hub is off (HF_HUB_OFFLINE): set HF_HUB_OFFLINE=0 to download it")
         return name   # a hub id: tried by the loader, which says in one line if the hub can't be reached
-    raise ValueError(f"unknown model {name!r}: use one of {[*ALIASES, TINY]}, a .gguf file, a local folder or a hub id")
+    near = difflib.get_close_matches(name.lower(), [*ALIASES, TINY], n=1, cutoff=0.5)
+    raise ValueError(f"unknown model {name!r}{f'; did you mean {near[0]}?' if near else ''}: use one of {', '.join([*ALIASES, TINY])}, a .gguf file, a local folder or a hub id")
 
 # %% ../nbs/20_models.ipynb
 CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
@@ -200,7 +203,9 @@ def tiny_model(seed=0, vocab_size=512):
     cfg = Qwen2Config(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
                       eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
-    return Qwen2ForCausalLM(cfg).eval(), tok
+    m = Qwen2ForCausalLM(cfg).eval()
+    m.generation_config.max_new_tokens = TINY_REPLY_TOKENS   # random weights rarely reach the end token: a short reply instead
+    return m, tok
 
 # %% ../nbs/20_models.ipynb
 def pick_device():

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastcore.basics import patch
 from .koans import Koan, FAMILIES, koan_toml, data_dir, load_koans, read_set
 from .rustc import Harness, Job
-from .validate import suggested_fixes
+from .validate import suggested_fixes, judged
 
 # %% auto 0
 __all__ = ['KEYWORDS', 'OPERATORS', 'DEPTH_WEIGHTS', 'DIFFICULTY', 'FULL_SIZES', 'FULL_SEEDS', 'HELD_OUT', 'SET_NAMES',
@@ -1127,7 +1127,7 @@ def check_many(harness: Harness, codes: list[str], progress=False, desc="rustc",
     bar = None
     if progress and todo:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(todo), desc=desc)
+        bar = tqdm(total=len(todo), desc=desc, unit="program")
     step = max(1, harness.workers * 8)
     for i in range(0, len(todo), step):
         chunk = todo[i:i + step]
@@ -1329,7 +1329,7 @@ def synthesize(seeds: list[Seed], seed=0, harness: Harness|None=None, progress=T
 def _synthesize(seeds, seed, harness, vh, progress, sizes, held_out, ops, max_sites, cache, verify, unambiguous) -> Synth:
     stats = {"seeds": len(seeds)}
     if verify:   # the fixed programs: each seed passes once, or is left out
-        vs = _retry(lambda: vh.verdicts([Job(s.program, s.expected_stdout, s.tests) for s in seeds], progress=progress))
+        vs = _retry(lambda: judged(vh, [Job(s.program, s.expected_stdout, s.tests) for s in seeds], progress, "seed programs: build, run, test"))
         stats["failing_seeds"] = {s.id: v.reason for s, v in zip(seeds, vs) if not v.passed}
         seeds = [s for s, v in zip(seeds, vs) if v.passed]
     by_id = {s.id: s for s in seeds}

@@ -11,9 +11,9 @@ from .rustc import Diagnostic, Harness, Job, Verdict, outputs_match
 from .compiler_fix import VARIANTS, apply_edits, pick_edits
 
 # %% auto 0
-__all__ = ['RUN_BUDGET_S', 'FixResult', 'RUST_NAMES', 'TWIN_THRESHOLD', 'KNOWN_TWINS', 'error_messages', 'suggested_fixes',
-           'validate_koans', 'validate_dir', 'measured_difficulty', 'difficulties', 'set_difficulty', 'rust_tokens',
-           'canonical', 'normalised_fix', 'mistake', 'twin_similarity', 'twin_features', 'twins']
+__all__ = ['RUN_BUDGET_S', 'FixResult', 'RUST_NAMES', 'TWIN_THRESHOLD', 'KNOWN_TWINS', 'error_messages', 'judged',
+           'suggested_fixes', 'validate_koans', 'validate_dir', 'measured_difficulty', 'difficulties', 'set_difficulty',
+           'rust_tokens', 'canonical', 'normalised_fix', 'mistake', 'twin_similarity', 'twin_features', 'twins']
 
 # %% ../nbs/13_validate.ipynb
 RUN_BUDGET_S = 1.0   # "runs in well under a second"
@@ -41,12 +41,22 @@ def _behaviour_problems(k: Koan, vb: Verdict, vf: Verdict) -> list[Problem]:
     return out
 
 # %% ../nbs/13_validate.ipynb
+def judged(harness: Harness, jobs: list[Job], progress=False, desc="programs") -> list[Verdict]:
+    "`harness.verdicts(jobs)`, in order, with a progress bar labelled `desc` (in chunks of a few per worker)"
+    if not progress or not jobs: return harness.verdicts(jobs)
+    from tqdm.auto import tqdm
+    out, step = [], max(1, harness.workers * 4)
+    with tqdm(total=len(jobs), desc=desc, unit="program") as bar:
+        for s in range(0, len(jobs), step): out += harness.verdicts(jobs[s:s + step]); bar.update(len(jobs[s:s + step]))
+    return out
+
+# %% ../nbs/13_validate.ipynb
 FixResult = tuple[str, Verdict]   # a program and its verdict
 
 def suggested_fixes(koans: list[Koan], harness: Harness, buggy: list[Verdict]|None=None, rounds=3,
                     progress=False) -> list[dict[str, FixResult|None]]:
     "Per koan and `compiler_fix` variant: rustc's suggested fix and its verdict (None: rustc suggests no edit)"
-    buggy = buggy or harness.verdicts([Job(k.buggy) for k in koans], progress=progress)
+    buggy = buggy or judged(harness, [Job(k.buggy) for k in koans], progress, "buggy programs")
     out = [dict.fromkeys(VARIANTS) for _ in koans]
     live = {(i, v): (k.buggy, b) for i, (k, b) in enumerate(zip(koans, buggy)) for v in VARIANTS}
     for _ in range(rounds):
@@ -54,7 +64,7 @@ def suggested_fixes(koans: list[Koan], harness: Harness, buggy: list[Verdict]|No
                if not vd.compiled and (e := pick_edits(vd.diagnostics, iv[1]))}
         if not nxt: break
         todo = list(dict.fromkeys((i, code) for (i, _), code in nxt.items()))  # variants often agree: score once
-        vs = dict(zip(todo, harness.verdicts([Job(c, koans[i].expected_stdout, koans[i].tests) for i, c in todo], progress=progress)))
+        vs = dict(zip(todo, judged(harness, [Job(c, koans[i].expected_stdout, koans[i].tests) for i, c in todo], progress, f"rustc's suggested fixes, round {_ + 1}")))
         live = {}
         for (i, v), code in nxt.items():
             out[i][v] = (code, vs[i, code])
@@ -89,7 +99,7 @@ def validate_koans(koans: list[Koan], harness: Harness, progress=False) -> dict[
     "Behavioural problems of each koan, by id (an empty list: valid)"
     jobs = [j for k in koans for j in (Job(k.buggy), Job(k.fixed, k.expected_stdout, k.tests),
                                        *(Job(a["fix"], k.expected_stdout, k.tests) for a in k.alternatives))]
-    vs = iter(harness.verdicts(jobs, progress=progress))
+    vs = iter(judged(harness, jobs, progress, "koans: bug, fix and alternatives"))
     scored = [(next(vs), next(vs), [next(vs) for _ in k.alternatives]) for k in koans]
     fixes = suggested_fixes(koans, harness, [b for b, _, _ in scored], progress=progress)
     return {k.id: _behaviour_problems(k, b, f) + _ambiguity_problems(k, fx, alts)
@@ -200,7 +210,7 @@ KNOWN_TWINS = [("rh_012", "rh_004"), ("lt_005", "bc_010"), ("bc_011", "bc_003"),
 
 def twin_features(koans: list[Koan], harness: Harness, progress=False) -> dict[str, tuple[list[str], list[str]]]:
     "Each koan's (normalised fix, mistake), by id"
-    vs = harness.verdicts([Job(k.buggy) for k in koans], progress=progress)
+    vs = judged(harness, [Job(k.buggy) for k in koans], progress, "buggy programs")
     return {k.id: (normalised_fix(k), mistake(v.diagnostics)) for k, v in zip(koans, vs)}
 
 def twins(koans_a: list[Koan], koans_b: list[Koan], harness: Harness, threshold=TWIN_THRESHOLD) -> list[tuple[str, str, float]]:
