@@ -13,7 +13,7 @@ import sleepy_coder
 from .koans import FAMILIES, FAMILY_PREFIX, Koan, KoanError, load_koans, select, data_dir
 from .sandbox import clean_text, SandboxError
 from .prompt import PromptConfig, SYSTEMS, RENDERINGS
-from .generate import GenConfig, ENGINES
+from .generate import GenConfig, ENGINES, ALL_ENGINES
 
 # %% auto 0
 __all__ = ['MAX_PROGRAM_BYTES', 'COMMANDS', 'CHOICES', 'ERRORS', 'UserError', 'Interrupted', 'home', 'writable_home',
@@ -234,7 +234,7 @@ def _gen(max_new_tokens, batch_size, sample, n, seed, engine, model=None) -> Gen
     for flag, v in (("--max-new-tokens", max_new_tokens), ("--batch-size", batch_size), ("--n", n)):
         if v < 1: raise UserError(f"{flag} {v}: need at least 1")
     if n > 1 and not sample: raise UserError(f"--n {n} needs --sample: greedy decoding gives {n} identical candidates")
-    if engine not in ENGINES: raise UserError(f"--engine {engine}: use one of {', '.join(ENGINES)}")
+    if engine not in ALL_ENGINES: raise UserError(f"--engine {engine}: use one of {', '.join(ALL_ENGINES)}")
     if max_new_tokens >= GenConfig.max_cache_len: raise UserError(f"--max-new-tokens {max_new_tokens}: at most {GenConfig.max_cache_len - 1} (the prompt needs room)")
     return GenConfig(max_new_tokens=max_new_tokens, batch_size=batch_size, do_sample=sample, n=n, seed=seed, engine=engine)
 
@@ -321,7 +321,7 @@ def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder
          dedupe:int=None,                # sample again, up to this many times, when a candidate repeats an earlier one (default: 2 on a GPU, 0 on a CPU; 0: never)
          max_new_tokens:int=None,        # longest reply, in tokens (default: 1024; tiny-random: 32)
          batch_size:int=None,            # prompts per generation batch (default: 64 on a GPU, 8 on a CPU, where a long reply holds its whole batch back)
-         engine:str=GenConfig.engine,    # generation engine: generate, static (static KV cache, compiled) or cb (continuous batching)
+         engine:str=GenConfig.engine,    # generation engine: auto (vLLM on a GPU where it imports, else generate), vllm, generate, static (static KV cache, compiled) or cb (continuous batching)
          diagnostics:str=PromptConfig.diagnostics,     # how the prompt shows rustc's errors: compact, rendered or both
          notes:store_true=PromptConfig.notes,          # keep rustc's help: and note: lines in the prompt
          no_suggestion:store_true=False, # leave rustc's suggested edit (a diff) out of the prompt
@@ -329,7 +329,7 @@ def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder
          system:str=PromptConfig.system, # system line: default, keep or none
          no_prefill:store_true=False,    # don't open the reply with a code fence
          prepass:str="machine",          # apply rustc's suggestions first: machine, maybe or none
-         adapter:str=None,               # serve a night's Share state: routed (by the night's router), averaged, or one task's name
+         adapter:str=None,               # with a night: routed (Share's tasks, by the night's router), averaged, lora (its single LoRA), library (its LoRAs, routed) or a task's name; without: a LoRA adapter folder
          night:str=None,                 # the night folder for --adapter (default: the last kept cycle's)
          cycle:int=None,                 # evaluate kept cycle N (its night, routed); 0 is the base model
          label:str=None,                 # a free label stored with the run
@@ -344,7 +344,7 @@ def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder
     "Evaluate a model on a set of koans (default: frozen30), store every attempt and print the scores"
     from sleepy_coder.episodes import EpisodeStore
     from sleepy_coder.eval import evaluate, per_koan, summarize, format_summary, compare as compare_runs
-    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.serve import serve, plan_served
     t0 = time.time()
     if attempts < 1: raise UserError(f"--attempts {attempts}: need at least 1")
     if prepass not in (None, "none", "machine", "maybe"): raise UserError(f"--prepass {prepass!r}: use machine, maybe or none")
@@ -354,6 +354,9 @@ def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder
     if dedupe < 0: raise UserError(f"--dedupe {dedupe}: use 0 (never) or more")
     prepass = None if prepass == "none" else prepass
     gen, prompt = _gen(max_new_tokens, batch_size, sample, n, seed, engine, model), _prompt(diagnostics, notes, not no_suggestion, history, system, no_prefill)
+    from sleepy_coder.models import pick_device
+    from sleepy_coder.serve import resolve_engine
+    resolve_engine(gen.engine, pick_device())   # an engine that can't run here: its one line before anything loads
     ks = _select(set, family, koans, limit, default_set="frozen30")
     h = _harness(no_cache, workers, allow_unsandboxed)
     _check_koans(ks, h, allow_invalid)
@@ -365,23 +368,16 @@ def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder
     if compare:
         if compare == name: raise UserError(f"--compare {compare!r} is this run: compare with an earlier one")
         store.run_id(compare)   # fails now, not after the evaluation
-    night_dir = _night_dir(adapter, night, cycle)
+    night_dir = None if adapter and (Path(adapter)/"adapter_config.json").exists() and not (night or cycle) else _night_dir(adapter, night, cycle)
+    plan_served(night_dir, adapter)   # a wrong adapter: its one line before the model loads
     from sleepy_coder.distributed import world, shard
     st = world()   # under torchrun: one process per GPU, each with every world-th koan of the same run
     lm = _load(model, device=str(st.device) if st.num_processes > 1 else None)
-    policy, route = HFPolicy.from_loaded(lm, gen), None
-    if night_dir:
-        from sleepy_coder.night import load_share
-        from sleepy_coder.router import ConstantRouter
-        share, router = load_share(lm.model, night_dir)
-        if adapter == "averaged": share.average("__avg__", list(share.tasks)); route = ConstantRouter("__avg__", name="averaged")
-        elif adapter in (None, "routed"): route = router
-        elif adapter in share.tasks: route = ConstantRouter(adapter, name=adapter)
-        else: raise UserError(f"--adapter {adapter!r}: use routed, averaged or one of the night's tasks ({', '.join(share.tasks)})")
-        policy = HFPolicy(share, lm.tokenizer, gen, f"{model}+{Path(night_dir).parent.name}/{adapter or 'routed'}", lm.sha256)
+    served = serve(lm, gen, night=night_dir, adapter=adapter, name=model)   # the engine that runs here, the night's adapters and their route
+    policy, route = served.policy, served.route
     tm = {}
     try: rid = evaluate(shard(ks, st), policy, h, store, name, attempts, prompt, route, prepass, dedupe,
-                        config=dict(label=label, night=str(night_dir) if night_dir else None, set=set or (Path(koans).name if koans else "frozen30"),
+                        config=dict(label=label, night=str(night_dir) if night_dir else None, engine=served.engine, served=served.what, set=set or (Path(koans).name if koans else "frozen30"),
                                     family=family), timings=tm, run_koans=[k.id for k in ks],
                         progress=st.is_main_process, log=lambda m: print(m, file=sys.stderr))
     except KeyboardInterrupt:
@@ -394,9 +390,9 @@ def eval_model(model:str=None,        # alias (qwen2.5-coder-1.5b, qwen2.5-coder
     if not st.is_main_process: return 0
     secs = dict(total=round(time.time() - t0, 1), evaluation=round(tm["total"], 1), generation=round(tm["generate"], 1))
     if not json:
-        print(f"run {name!r}: {len(ks)} koans, model {model} on {lm.device}{f' and {st.num_processes - 1} more processes' if st.num_processes > 1 else ''}; {secs['total']:.0f} s in all (loading included), "
+        print(f"run {name!r}: {len(ks)} koans, model {model} on {lm.device} with the {served.engine} engine{f' and {st.num_processes - 1} more processes' if st.num_processes > 1 else ''}; {secs['total']:.0f} s in all (loading included), "
               f"evaluation {tm['total']:.1f} s = generation {tm['generate']:.1f} s + compiler and scoring {tm['total'] - tm['generate']:.1f} s")
-    pk = _report(store, name, compare, json, head=dict(model=model, device=str(lm.device), seconds=secs))
+    pk = _report(store, name, compare, json, head=dict(model=model, device=str(lm.device), engine=served.engine, seconds=secs))
     out = writable_home()/"results"/f"{name}.csv"; out.parent.mkdir(parents=True, exist_ok=True); pk.to_csv(out)
     print(f"per-koan results: {out}; episodes: {store.path} (`sleepy-coder results {shlex.quote(name)}` shows them again)", file=sys.stderr if json else sys.stdout)
 
@@ -517,7 +513,8 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
     from dataclasses import replace
     from sleepy_coder.episodes import EpisodeStore
     from sleepy_coder.night import NightConfig, sleep
-    from sleepy_coder.generate import HFPolicy
+    from sleepy_coder.serve import serve
+    from sleepy_coder.targets import held_out_ids
     from sleepy_coder.share.config import ShareConfig
     if replay_from not in ("model", "reference"): raise UserError(f"--replay-from {replay_from!r}: use model or reference")
     if not replay >= 0: raise UserError(f"--replay {replay}: use a share of 0 or more")
@@ -528,7 +525,10 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
         model = (store.db.execute("SELECT model FROM runs WHERE id=?", (rid,)).fetchone()[0] or "").split("+")[0] or _model(None)
         print(f"note: the night trains {model}, the model of run {run!r} (--model to choose another)", file=sys.stderr)
     ks = {**_corpus()[0]}
-    held = {i for s in ("frozen30", "twins") for i in _sets_ids(s)}
+    held = held_out_ids(_synth_set_dirs())   # never trained on: the sets that measure and those that choose settings
+    if len(eps) and (left := sorted(set(eps.koan) & held)):
+        print(f"note: {len(left)} koans of the run are in held-out sets (frozen30, dev, twins, synth-dev, synth-eval, synth-far) and are left out of the night", file=sys.stderr)
+        eps = eps[~eps.koan.isin(held)]
     cfg = NightConfig(group_by=group_by, self_verify=self_verify, replay=replay, replay_from=replay_from, seed=seed,
                       share=replace(NightConfig().share, k=k, p=p))
     from sleepy_coder.distributed import team
@@ -538,9 +538,13 @@ def sleep_night(run:str,                    # the day's run (its episodes are th
           f"{self_verify} sampled fixes per failed koan, LoRA adapters, the Share basis and the router", file=sys.stderr)
     lm = _load(model, device=str(st.device) if st.num_processes > 1 else None)
     s = sleep(lm.model, lm.tokenizer, eps, ks, Path(out) if out else writable_home()/"nights"/run, cfg, prev=prev,
-              policy=HFPolicy.from_loaded(lm, GenConfig(seed=seed, max_new_tokens=_reply_tokens(model))), harness=_harness(no_cache, workers, allow_unsandboxed),
+              policy=serve(lm, GenConfig(seed=seed, max_new_tokens=_reply_tokens(model))).policy, harness=_harness(no_cache, workers, allow_unsandboxed),
               held_out=held, base_sha256=lm.sha256, log=lambda m: print(m, file=sys.stderr))
     if st.is_main_process: print(json.dumps({k: s.get(k) for k in ("tasks", "sources", "seconds")}, indent=1))
+
+def _synth_set_dirs() -> list[Path]:
+    "The set folders of the synthesized koans made under SLEEPY_CODER_HOME (none made: none)"
+    return sorted(p for p in (home()/"synth").glob("*/sets") if p.is_dir()) if (home()/"synth").is_dir() else []
 
 def _sets_ids(name) -> set[str]:
     try: return set(l.split("#")[0].strip() for l in (data_dir()/"sets"/f"{name}.txt").read_text().splitlines()) - {""}
@@ -577,10 +581,12 @@ def run_cycle(cycles:int=1,                 # candidate cycles to have after the
                       check_routes=not no_route_check, route_tolerance=route_tolerance, gen=GenConfig(max_new_tokens=_reply_tokens(model)))
     sets = {s: _select(s) for s in (*cfg.eval_sets, *cfg.day_sets)}
     koans = {k.id: k for ks in sets.values() for k in ks}
-    held = {k.id for s in ("frozen30", "dev", "synth-dev", "synth-eval", "synth-far") for k in sets.get(s, [])} | _sets_ids("twins")
+    from sleepy_coder.targets import HELD_OUT, held_out_ids
+    held = held_out_ids(_synth_set_dirs()) | {k.id for s in HELD_OUT for k in sets.get(s, [])}
     harness, store = _harness(no_cache, workers, allow_unsandboxed), _store(h/"episodes.sqlite")
     lm = _load(model)
-    try: run_cycles(lm.model, lm.tokenizer, sets, harness, store, h, cfg, cycles, koans, held, lm.sha256, log=lambda m: print(m, file=sys.stderr))
+    try: run_cycles(lm.model, lm.tokenizer, sets, harness, store, h, cfg, cycles, koans, held, lm.sha256, log=lambda m: print(m, file=sys.stderr),
+                   model_folder=lm.path)
     except KeyboardInterrupt: raise Interrupted(f"interrupted: finished cycles and attempts are kept in {h}; the same command resumes", resumable=True)
     print(cycles_table(h).to_string())
 
@@ -602,7 +608,7 @@ def housekeeping(keep:int=2,                # nights of the last N kept cycles t
 COMMANDS = {"list": list_koans, "show": show, "check": check, "baseline": baseline, "eval": eval_model, "run": run_live, "runs": runs, "results": results,
             "koans validate": validate, "koans synth": synth, "sleep": sleep_night, "cycle": run_cycle, "gc": housekeeping}
 
-CHOICES = {"engine": ENGINES, "diagnostics": RENDERINGS, "system": tuple(SYSTEMS), "prepass": ("machine", "maybe", "none"),
+CHOICES = {"engine": ALL_ENGINES, "diagnostics": RENDERINGS, "system": tuple(SYSTEMS), "prepass": ("machine", "maybe", "none"),
            "replay_from": ("model", "reference"), "group_by": ("code", "family")}   # flags with a fixed set of values: shown in --help, checked by name
 
 def _add(sub, name, fn):

@@ -16,7 +16,7 @@ from .lora import AdapterLibrary
 from .router import CodeRouter, ConstantRouter
 
 # %% auto 0
-__all__ = ['NIGHT_ADAPTERS', 'resolve_engine', 'write_lora', 'export_share', 'Served', 'night_tasks', 'serve']
+__all__ = ['NIGHT_ADAPTERS', 'resolve_engine', 'write_lora', 'export_share', 'Served', 'night_tasks', 'plan_served', 'serve']
 
 # %% ../nbs/77_serve.ipynb
 def resolve_engine(engine: str, device: str) -> str:
@@ -86,7 +86,7 @@ def night_tasks(night) -> list[str]:
     if not p.exists(): raise ValueError(f"{night} is not a night folder (it has no share/share_config.json)")
     return json.loads(p.read_text())["tasks"]
 
-def _plan(night, adapter) -> tuple[str, str|None]:
+def plan_served(night, adapter) -> tuple[str, str|None]:
     "What to serve, checked before anything loads: ('base', None), ('lora', folder) or ('night', adapter)"
     if night is None:
         if adapter is None: return "base", None
@@ -119,7 +119,7 @@ def serve(model, gen: GenConfig = GenConfig(), night=None, adapter: str|None = N
         tokenizer, folder, name, sha256 = tokenizer or model.tokenizer, folder or model.path, name or model.name, sha256 or model.sha256
         device, model = model.device, model.model
     else: device = next(model.parameters()).device.type if model is not None else pick_device()
-    kind, what = _plan(night, adapter)
+    kind, what = plan_served(night, adapter)
     eng, name = resolve_engine(engine or gen.engine, str(device).split(":")[0]), name or "model"
     label = name if kind == "base" else f"{name}+{Path(what).name}" if kind == "lora" else f"{name}+{Path(night).parent.name or Path(night).name}/{what}"
     if eng == "vllm":

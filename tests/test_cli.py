@@ -58,6 +58,8 @@ def koan_dir(tmp_path):
     (["cycle", "--cycles", "0"], ["at least 1"]),
     (["cycle", "--route-tolerance", "-1"], ["--route-tolerance -1"]),
     (["eval", "--cycle", "3", "--model", "tiny-random"], ["no cycle 3"]),
+    (["eval", "--model", "tiny-random", "--engine", "vllm"], ["engine vllm: vLLM", "pip install 'sleepy-coder[gpu]'"]),
+    (["eval", "--model", "tiny-random", "--adapter", "routed"], ["--adapter needs a night"]),
     (["sleep", "day", "--model", "tiny-random", "--replay", "-1"], ["--replay -1"]),
 ])
 def test_bad_arguments_get_one_line(tmp_path, argv, words):
@@ -297,6 +299,22 @@ def test_sleep_takes_the_runs_model_and_says_what_it_does(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "note: the night trains tiny-random, the model of run 'day'" in r.stderr, r.stderr[:2000]
     assert "night on run 'day': 4 failed koans of 4" in r.stderr and "generation: batch 8 rows" in r.stderr, r.stderr[:2000]
+    night = tmp_path/"home"/"nights"/"day"
+    tasks = __import__("json").loads((night/"share"/"share_config.json").read_text())["tasks"]
+    bad = cli(tmp_path, "eval", "--model", "tiny-random", "--night", str(night), "--adapter", "E9999", "--limit", "1", "--no-cache")
+    one_line_error(bad, "adapter 'E9999': use routed, averaged, lora, library or one of the night's tasks", tasks[0])
+    for a in ("routed", "library", str(night/"library"/"__all__")):   # a night's Share tasks routed, its LoRAs routed, one LoRA by its folder
+        r = cli(tmp_path, "eval", "--model", "tiny-random", "--set", "train", "--limit", "1", "--attempts", "1", "--prepass", "none",
+                *(["--night", str(night)] if not a.startswith("/") else []), "--adapter", a, "--no-cache")
+        assert r.returncode == 0 and "with the generate engine" in r.stdout, (a, r.stdout[-1000:], r.stderr[-2000:])
+
+def test_sleep_leaves_held_out_koans_out(tmp_path):
+    "A day on dev (a set that chooses settings) teaches the night nothing: its koans are left out, said so, and nothing is trained"
+    day = cli(tmp_path, "eval", "--model", "tiny-random", "--set", "dev", "--limit", "2", "--attempts", "1", "--prepass", "none", "--name", "dday", "--no-cache")
+    assert day.returncode == 0, day.stderr[-2000:]
+    r = cli(tmp_path, "sleep", "dday", "--self-verify", "0", "--no-cache")
+    assert "note: 2 koans of the run are in held-out sets" in r.stderr, r.stderr[-2000:]
+    assert r.returncode != 0 and not (tmp_path/"home"/"nights"/"dday"/"library").exists(), r.stderr[-2000:]
 
 # ---------- issue 25: CPU-safe defaults ----------
 
@@ -458,7 +476,7 @@ def test_fixed_values_are_choices_named_by_flag(tmp_path):
     for r in (cli(tmp_path, "eval", "--diagnostics", "fancy"), cli(tmp_path, "eval", "--batch-size", "0")):
         assert "PromptConfig" not in r.stderr and "GenConfig" not in r.stderr and "generation settings" not in r.stderr, r.stderr
     h = " ".join(cli(tmp_path, "eval", "--help").stdout.split())
-    assert "--engine {generate,static,cb}" in h and "--diagnostics {compact,rendered,both}" in h and "ENGINE" not in h, h
+    assert "--engine {auto,generate,static,cb,vllm}" in h and "--diagnostics {compact,rendered,both}" in h and "ENGINE" not in h, h
     assert "--group-by {code,family}" in " ".join(cli(tmp_path, "sleep", "--help").stdout.split())
 
 def test_a_bad_flag_prints_its_commands_usage(tmp_path):
