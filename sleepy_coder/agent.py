@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 from .rustc import Harness, Diagnostic, Compiled
-from .prompt import PromptConfig, build_prompt, extract_code
+from .prompt import PromptConfig, build_prompt
 from .generate import Policy
 
 # %% auto 0
@@ -41,10 +41,11 @@ def _choose(checks: list[Compiled|None]) -> int:
 def _norm(code: str) -> str: return re.sub(r"\s+", " ", code).strip()
 
 # %% ../nbs/32_agent.ipynb
-def _resample(policy, prompts, routes, seed) -> list[tuple[str|None, str, object]]:
+def _resample(policy, prompts, routes, seed, parse) -> list[tuple[str|None, str, object]]:
+    "One more sampled candidate for each prompt; `parse(j, text)` takes the program out of reply j"
     if not hasattr(policy, "with_cfg"): return [(None, "no resampling for this policy", None)] * len(prompts)
     gens = policy.with_cfg(do_sample=True, n=1, seed=seed)(prompts, routes)
-    return [(*extract_code(g[0].text), g[0]) for g in gens]
+    return [(*parse(j, g[0].text), g[0]) for j, g in enumerate(gens)]
 
 def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int = 3, prompt: PromptConfig|list = PromptConfig(),
             route: Route|list|None = None, prepass: str|None = None, dedupe: int = 0,
@@ -85,7 +86,8 @@ def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int
         prompts = [build_prompt(policy.tokenizer, start[i], first[i].diagnostics, prompts_cfg[i], past[i]) if prompts_cfg[i].history
                    else build_prompt(policy.tokenizer, cur[i], diags[i], prompts_cfg[i]) for i in active]
         gens = policy(prompts, routes)
-        flat = [(k, g, *extract_code(g.text)) for k, gl in enumerate(gens) for g in gl]
+        parse = lambda k, text: prompts_cfg[active[k]].format.parse(text, cur[active[k]])   # the reply format: a whole program, or edits of this one
+        flat = [(k, g, *parse(k, g.text)) for k, gl in enumerate(gens) for g in gl]
         checks = iter(harness.checks([c for *_, c, _ in flat if c is not None]))
         chk = [next(checks) if c is not None else None for *_, c, _ in flat]
         best = {}
@@ -98,7 +100,8 @@ def fix_all(programs: list[str], policy: Policy, harness: Harness, attempts: int
             base_seed = getattr(getattr(policy, "cfg", None), "seed", 0)
             for a in sorted({nxt_no[active[k]] for k in again}):   # one seed per attempt number, as in a run never interrupted
                 ks_a = [k for k in again if nxt_no[active[k]] == a]
-                res = _resample(policy, [prompts[k] for k in ks_a], [routes[k] for k in ks_a] if routes else None, seed=10007 * base_seed + 1000 * a + r)
+                res = _resample(policy, [prompts[k] for k in ks_a], [routes[k] for k in ks_a] if routes else None, seed=10007 * base_seed + 1000 * a + r,
+                              parse=lambda j, text, ks_a=ks_a: parse(ks_a[j], text))
                 new = [x for x in res if x[0] is not None]
                 nchk = iter(harness.checks([x[0] for x in new]))
                 for k, (c, how, g) in zip(ks_a, res):
