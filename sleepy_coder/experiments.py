@@ -9,8 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from .eval import Arm, evaluate_many, per_koan, compare
 from .generate import GenConfig, HFPolicy
-from .lora import AdapterLibrary
-from .train import fit
+from .lora import AdapterLibrary, fit
 from .prompt import PromptConfig
 from .router import CodeRouter, ConstantRouter, oracle_router
 from .serve import Served, export_share, write_lora, night_tasks, resolve_engine
@@ -77,7 +76,7 @@ def _random_basis(model, tok, night: Path, out: Path, coef, seed: int = 0, log=p
 
 def arm_set(model, tok, night, coef: TrainConfig|None = None, koans=(), arms=ARMS, seed: int = 0, log=print) -> ArmSet:
     "Every adapter that `arms` need, as LoRA folders under `night` (written once), and each arm's route; `koans` feed the oracle"
-    from sleepy_coder.train import TrainConfig
+    from sleepy_coder.lora import TrainConfig
     night = Path(night); tasks = night_tasks(night); out = night/"arms"; out.mkdir(exist_ok=True)
     if bad := [a for a in arms if a not in ARMS]: raise ValueError(f"unknown arm {bad[0]!r}: use one of {', '.join(ARMS)}")
     router, lib = CodeRouter.load(night/"router.json"), AdapterLibrary(night/"library")
@@ -164,12 +163,12 @@ def train_one_lora(model, tok, examples, out, name: str, cfg=None, base_sha256: 
 def pass_at_k(koans, policy, harness, n: int = 8, temperature: float = 0.8, prompt: PromptConfig = PromptConfig(), seed: int = 0) -> "pd.DataFrame":
     "Per koan, how many of `n` sampled first attempts (no pre-pass) pass; `passed > 0` is pass@n, `passed / n` estimates pass@1"
     import pandas as pd
-    from sleepy_coder.prompt import build_prompt, extract_code
+    from sleepy_coder.prompt import build_prompt
     from sleepy_coder.rustc import Job
     checks = harness.checks([k.buggy for k in koans])
     prompts = [build_prompt(policy.tokenizer, k.buggy, c.diagnostics, prompt) for k, c in zip(koans, checks)]
     gens = policy.with_cfg(do_sample=True, n=n, temperature=temperature, seed=seed)(prompts)
-    cands = [(i, extract_code(g.text)[0]) for i, gl in enumerate(gens) for g in gl]
+    cands = [(i, prompt.format.parse(g.text, koans[i].buggy)[0]) for i, gl in enumerate(gens) for g in gl]
     jobs = [(i, Job(c, koans[i].expected_stdout, koans[i].tests)) for i, c in cands if c is not None]
     passed = [0] * len(koans)
     for (i, _), v in zip(jobs, harness.verdicts([j for _, j in jobs])): passed[i] += bool(v.passed)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging, time, warnings
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
-from .prompt import FENCE
+from .reply import FENCE
 
 # %% auto 0
 __all__ = ['ENGINES', 'ALL_ENGINES', 'GenConfig', 'Generation', 'stop_token_ids', 'reply_stops', 'generate', 'Policy', 'HFPolicy']

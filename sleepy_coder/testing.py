@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from .koans import Koan
-from .prompt import FENCE
+from .reply import FENCE
 from .generate import Generation
 
 # %% auto 0
