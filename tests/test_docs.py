@@ -57,7 +57,7 @@ def test_campaign_history_lives_in_gpu_results():
     for c in ("third", "fourth", "fifth", "sixth", "seventh", "eighth"):
         assert f"**The {c} campaign**" not in text and f"**The {c} campaign**" in gpu, c
     assert "[Results on the GPU](nbs/experiments/gpu_results.ipynb)" in text
-    assert len(text.splitlines()) < 320
+    assert len(text.splitlines()) < 360   # a page to read, not the campaigns (they were about 180 lines)
 
 def test_readme_weights_match_the_code():
     "The weights section names each alias's chunk packages, versions, sizes and sha256 as `models.ALIASES` has them"
