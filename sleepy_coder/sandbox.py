@@ -70,12 +70,14 @@ def signal_name(n: int) -> str:
 NS_MODES = ("ns", "userns")
 _LAUNCHER = None
 
+_STUB = "import marshal, sys; exec(marshal.loads(bytes.fromhex(sys.argv.pop(1))))"
+
 def _launcher_cmd() -> list[str]:
-    "The command that runs the launcher, its source read once per process"
+    "The command that runs the launcher: its source read and compiled once per process, passed as a marshalled code object"
     global _LAUNCHER
     if _LAUNCHER is None:
-        import sleepy_coder.launch as m; _LAUNCHER = Path(m.__file__).read_text()
-    return [sys.executable, "-I", "-S", "-c", _LAUNCHER]
+        import sleepy_coder.launch as m; _LAUNCHER = marshal.dumps(compile(Path(m.__file__).read_text(), m.__file__, "exec")).hex()
+    return [sys.executable, "-I", "-S", "-c", _STUB, _LAUNCHER]   # the same interpreter reads its own marshal format
 
 def _cfg_arg(cfg) -> str: return marshal.dumps(cfg).hex()
 
