@@ -7,10 +7,13 @@ __all__ = ['CLONE_NEWNS', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CLONE_NEWUSER', 'CLON
            'MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC', 'MS_REMOUNT', 'MS_NOATIME', 'MS_NODIRATIME', 'MS_BIND', 'MS_REC',
            'MS_PRIVATE', 'MS_RELATIME', 'MNT_DETACH', 'PR_SET_PDEATHSIG', 'PR_SET_DUMPABLE', 'PR_SET_NO_NEW_PRIVS',
            'SIGKILL', 'SIGPIPE', 'SIGXFSZ', 'SIG_DFL', 'SIG_IGN', 'IGNORED_BY_INIT', 'SYS_PIVOT_ROOT', 'DEVICES',
-           'launch', 'kill_uid']
+           'PR_SET_SECCOMP', 'SECCOMP_MODE_FILTER', 'RET_KILL', 'RET_ALLOW', 'RET_ERRNO', 'EPERM', 'EACCES', 'ENOSYS',
+           'NS_CLONE_FLAGS', 'SYSCALLS', 'DENIED', 'LANDLOCK_CREATE', 'LANDLOCK_ADD_RULE', 'LANDLOCK_RESTRICT',
+           'LL_EXEC', 'LL_WRITE', 'LL_READ', 'LL_READ_DIR', 'LL_DIR_WRITE', 'seccomp_filter', 'landlock_abi', 'launch',
+           'kill_uid']
 
 # %% ../nbs/11_launch.ipynb
-import ctypes, marshal, os, resource, sys
+import ctypes, marshal, os, resource, struct, sys
 
 # %% ../nbs/11_launch.ipynb
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000
@@ -71,7 +74,7 @@ def _new_root(libc, cfg):
     for d in DEVICES:
         if os.path.exists(f"/dev/{d}"): _bind(libc, f"/dev/{d}", f"{R}/dev/{d}", writable=True, devices=True)
     os.makedirs(R + "/proc", exist_ok=True)
-    try: _mount(libc, "proc", R + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)   # this PID namespace's processes only
+    try: _mount(libc, "proc", R + "/proc", "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)   # this PID namespace's processes only
     except OSError: pass   # some containers refuse it to a user namespace: no /proc then, never the machine's
     os.chdir(R)
     _ck(libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
@@ -79,6 +82,78 @@ def _new_root(libc, cfg):
     os.chdir("/")
     _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     libc.sethostname(b"sandbox", 7)
+
+# %% ../nbs/11_launch.ipynb
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER, RET_KILL, RET_ALLOW, RET_ERRNO = 22, 2, 0x80000000, 0x7fff0000, 0x00050000
+EPERM, EACCES, ENOSYS = 1, 13, 38
+NS_CLONE_FLAGS = 0x7E020000   # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
+_COMMON = dict(io_uring_setup=425, open_tree=428, move_mount=429, fsopen=430, fsconfig=431, fsmount=432, fspick=433,
+               clone3=435, pidfd_getfd=438, mount_setattr=442)
+SYSCALLS = {   # audit arch, and the numbers of the system calls the filter names
+    "x86_64": (0xc000003e, dict(_COMMON, ptrace=101, process_vm_readv=310, process_vm_writev=311, add_key=248, request_key=249,
+        keyctl=250, unshare=272, setns=308, mount=165, umount2=166, pivot_root=155, chroot=161, bpf=321, userfaultfd=323,
+        perf_event_open=298, mq_open=240, mq_unlink=241, clone=56, execve=59, socket=41)),
+    "aarch64": (0xc00000b7, dict(_COMMON, ptrace=117, process_vm_readv=270, process_vm_writev=271, add_key=217, request_key=218,
+        keyctl=219, unshare=97, setns=268, mount=40, umount2=39, pivot_root=41, chroot=51, bpf=280, userfaultfd=282,
+        perf_event_open=241, mq_open=180, mq_unlink=181, clone=220, execve=221, socket=198)),
+}
+DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",   # no reaching into another process
+          "add_key", "request_key", "keyctl", "mq_open", "mq_unlink",         # no kernel state that outlives the attempt
+          "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen", "fsconfig",
+          "fsmount", "fspick", "mount_setattr",                               # no namespaces or mounts of its own
+          "bpf", "userfaultfd", "perf_event_open", "io_uring_setup")          # no kernel attack surface it never needs
+
+def seccomp_filter(no_exec=False, no_sockets=False, machine=None) -> bytes|None:
+    "The classic-BPF program of the sandbox's system-call filter (None on an architecture we have no numbers for)"
+    if (m := SYSCALLS.get(machine or os.uname().machine)) is None: return None
+    arch, nr = m
+    LD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
+    p = [(LD, 4), (JEQ, arch, 1, 0), (RET, RET_KILL), (LD, 0)]
+    if arch == 0xc000003e: p += [(JGE, 0x40000000, 0, 1), (RET, RET_ERRNO | EPERM)]   # no x32 system calls
+    for n in (*DENIED, *(("execve",) if no_exec else ()), *(("socket",) if no_sockets else ())):
+        p += [(JEQ, nr[n], 0, 1), (RET, RET_ERRNO | (EACCES if n == "socket" else EPERM))]
+    p += [(JEQ, nr["clone3"], 0, 1), (RET, RET_ERRNO | ENOSYS)]                   # libc falls back to clone, whose flags we can read
+    p += [(JEQ, nr["clone"], 0, 3), (LD, 16), (JSET, NS_CLONE_FLAGS, 0, 1), (RET, RET_ERRNO | EPERM), (RET, RET_ALLOW)]
+    return b"".join(struct.pack("=HBBI", code, jt, jf, k) for code, k, jt, jf in [(*i, 0, 0)[:4] for i in p])
+
+def _seccomp(libc, prog: bytes):
+    class Fprog(ctypes.Structure): _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    buf = ctypes.create_string_buffer(prog, len(prog))
+    _ck(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(Fprog(len(prog) // 8, ctypes.addressof(buf))), 0, 0), "seccomp")
+
+# %% ../nbs/11_launch.ipynb
+LANDLOCK_CREATE, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT = 444, 445, 446   # the same numbers on every architecture
+LL_EXEC, LL_WRITE, LL_READ, LL_READ_DIR = 1, 2, 4, 8
+LL_DIR_WRITE = sum(1 << i for i in range(4, 13)) & ~(64 | 2048)   # remove and make files, folders, sockets, fifos, links (no devices)
+
+def landlock_abi(libc=None) -> int:
+    "The Landlock ABI version this kernel offers (0: none)"
+    libc = libc or _libc()
+    r = libc.syscall(LANDLOCK_CREATE, None, 0, 1)   # LANDLOCK_CREATE_RULESET_VERSION
+    return max(r, 0)
+
+def _landlock(libc, rules: list[tuple[str, str]]):
+    "Restrict this process (and everything it starts) to `rules`: (path, 'r' read and execute, 'w' also write, 'p' read only)"
+    abi = landlock_abi(libc)
+    if abi < 1: raise OSError("Landlock is not available")
+    extra = (8192 if abi >= 2 else 0) | (16384 if abi >= 3 else 0)   # REFER, TRUNCATE
+    fs = LL_EXEC | LL_WRITE | LL_READ | LL_READ_DIR | sum(1 << i for i in range(4, 13)) | extra
+    attr = struct.pack("=QQQ", fs, 3 if abi >= 4 else 0, 1 if abi >= 6 else 0)[:8 if abi < 4 else 16 if abi < 6 else 24]
+    rs = libc.syscall(LANDLOCK_CREATE, attr, len(attr), 0)
+    if rs < 0: raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
+    try:
+        for path, how in rules:
+            try: fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError: continue   # a system folder this machine doesn't have
+            try:
+                is_dir = os.path.isdir(path)
+                want = {"p": LL_READ | LL_READ_DIR, "r": LL_EXEC | LL_READ | LL_READ_DIR,
+                        "w": LL_EXEC | LL_READ | LL_READ_DIR | LL_WRITE | LL_DIR_WRITE | extra}[how]
+                if not is_dir: want &= LL_EXEC | LL_WRITE | LL_READ | (16384 if abi >= 3 else 0)
+                _ck(libc.syscall(LANDLOCK_ADD_RULE, rs, 1, struct.pack("=Qi", want, fd), 0), f"landlock rule for {path}")
+            finally: os.close(fd)
+        _ck(libc.syscall(LANDLOCK_RESTRICT, rs, 0), "landlock_restrict_self")
+    finally: os.close(rs)
 
 # %% ../nbs/11_launch.ipynb
 def _exec(libc, cfg, argv):
@@ -90,17 +165,32 @@ def _exec(libc, cfg, argv):
         u = cfg["uid"]; os.setgroups([]); os.setresgid(u, u, u); os.setresuid(u, u, u)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     os.chdir(cfg["cwd"])
-    os.execve(argv[0], argv, cfg["env"])
+    if cfg.get("landlock"): _landlock(libc, cfg["landlock"])
+    exe = os.open(argv[0], os.O_PATH | os.O_CLOEXEC) if cfg.get("no_exec") else argv[0]
+    if cfg.get("seccomp", True) and (f := seccomp_filter(cfg.get("no_exec", False), cfg.get("no_sockets", False))): _seccomp(libc, f)
+    os.execve(exe, argv, cfg["env"])   # a descriptor: execveat, the one exec the filter leaves
 
 # %% ../nbs/11_launch.ipynb
 def _report(fd, d):
     if fd is not None: os.write(fd, repr(d).encode())
+
+def _oom_fd():
+    try: return os.open("/proc/self/oom_score_adj", os.O_WRONLY | os.O_CLOEXEC)
+    except OSError: return None
+
+def _oom_exempt(fd):
+    if fd is None: return
+    try: os.write(fd, b"-1000")
+    except OSError: pass
+    os.close(fd)
 
 def launch(cfg: dict, argv: list[str]):
     "In the launcher process: isolate, limit, drop privileges, run `argv` (never returns)"
     libc = _libc()
     sfd = cfg.get("status_fd")
     if sfd is not None: os.set_inheritable(sfd, False)
+    for procs in cfg.get("cgroup") or ():   # one memory and process budget for everything the attempt starts
+        with open(procs, "w") as f: f.write("0")
     if cfg["mode"] not in ("ns", "userns"):
         try:
             if sfd is not None: os.close(sfd)
@@ -120,15 +210,18 @@ def launch(cfg: dict, argv: list[str]):
         try:
             libc.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
             for s in IGNORED_BY_INIT: libc.signal(s, SIG_IGN)   # the program can't stop its init
+            oom = _oom_fd() if cfg.get("cgroup") else None   # opened while /proc is the machine's and writable
             _new_root(libc, cfg)
             prog = os.fork()
             if prog == 0:
                 try: _exec(libc, cfg, argv)
                 except BaseException as e: sys.stderr.write(f"sandbox: cannot start {argv[0]}: {e}\n"); os._exit(126)
+            _oom_exempt(oom)   # the cgroup's out-of-memory killer takes the program, never its init
             while True:
                 pid, status, ru = os.wait4(-1, 0)
                 if pid == prog: _report(sfd, {"status": status, "cpu": ru.ru_utime + ru.ru_stime}); os._exit(0)
         except BaseException as e: _report(sfd, {"error": f"{type(e).__name__}: {e}"}); os._exit(0)
+    if cfg.get("cgroup"): _oom_exempt(_oom_fd())
     os.waitpid(init, 0)
     os._exit(0)
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['SYSTEM_PATHS', 'NS_MODES', 'WORLD_WRITABLE', 'SandboxError', 'Limits', 'Outcome', 'Sandbox', 'clean_text']
+__all__ = ['SYSTEM_PATHS', 'NS_MODES', 'WORLD_WRITABLE', 'SandboxError', 'Limits', 'Outcome', 'signal_name', 'Sandbox',
+           'clean_text']
 
 # %% ../nbs/10_sandbox.ipynb
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache", "/etc/alternatives")
@@ -58,16 +59,25 @@ def _reason(rc, sig, timed_out, err, lim: Limits, cpu_s):
     if sig: return f"killed by {sig}"
     return "ok" if rc == 0 else f"exit status {rc}"
 
+def signal_name(n: int) -> str:
+    "The name of signal `n`, real-time and unknown ones included (`SIGRTMIN+1`, `signal 70`)"
+    try: return signal.Signals(n).name
+    except ValueError: pass
+    if signal.SIGRTMIN <= n <= signal.SIGRTMAX: return f"SIGRTMIN+{n - signal.SIGRTMIN}"
+    return f"signal {n}"
+
 # %% ../nbs/10_sandbox.ipynb
 NS_MODES = ("ns", "userns")
 _LAUNCHER = None
 
+_STUB = "import marshal, sys; exec(marshal.loads(bytes.fromhex(sys.argv.pop(1))))"
+
 def _launcher_cmd() -> list[str]:
-    "The command that runs the launcher, its source read once per process"
+    "The command that runs the launcher: its source read and compiled once per process, passed as a marshalled code object"
     global _LAUNCHER
     if _LAUNCHER is None:
-        import sleepy_coder.launch as m; _LAUNCHER = Path(m.__file__).read_text()
-    return [sys.executable, "-I", "-S", "-c", _LAUNCHER]
+        import sleepy_coder.launch as m; _LAUNCHER = marshal.dumps(compile(Path(m.__file__).read_text(), m.__file__, "exec")).hex()
+    return [sys.executable, "-I", "-S", "-c", _STUB, _LAUNCHER]   # the same interpreter reads its own marshal format
 
 def _cfg_arg(cfg) -> str: return marshal.dumps(cfg).hex()
 
@@ -144,6 +154,61 @@ def _sweep(uid):
                 else: os.unlink(e.path)
             except OSError: pass
 
+def _cgroup_probe():
+    "Where this process may make cgroups that limit memory and processes: ('cgroup2', dir) or ('cgroup1', (memory dir, pids dir)), or None"
+    if os.geteuid() != 0: return None
+    try: lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError: return None
+    own = {c: p for l in lines for _, cs, p in [l.split(":", 2)] for c in (cs.split(",") if cs else [""])}
+    v2 = Path("/sys/fs/cgroup")/own.get("", "/").lstrip("/")
+    v1 = [Path(f"/sys/fs/cgroup/{c}")/own.get(c, "/").lstrip("/") for c in ("memory", "pids")]
+    cands = []
+    if {"memory", "pids"} <= set((v2/"cgroup.subtree_control").read_text().split() if (v2/"cgroup.subtree_control").exists() else []):
+        cands.append(("cgroup2", v2))
+    if all((d/"cgroup.procs").exists() for d in v1): cands.append(("cgroup1", tuple(v1)))
+    for kind, where in cands:
+        try:
+            for d in _cgroup_dirs(kind, where, f"sleepy-probe-{os.getpid()}"): d.mkdir(); d.rmdir()
+            return kind, where
+        except OSError: continue
+    return None
+
+def _cgroup_dirs(kind, where, name) -> list[Path]: return [where/name] if kind == "cgroup2" else [d/name for d in where]
+
+def _cgroup_make(cg, name, lim: Limits) -> list[Path]:
+    "A cgroup for one run: `memory_mb` for all its processes together (no swap), `nproc` + 2 tasks (launcher and init)"
+    kind, where = cg; ds = _cgroup_dirs(kind, where, name)
+    for d in ds: d.mkdir()
+    mem, tasks = str(lim.memory_mb << 20), str(lim.nproc + 2)
+    sets = ([("memory.max", mem), ("memory.swap.max", "0"), ("pids.max", tasks)] if kind == "cgroup2" else
+            [("memory.limit_in_bytes", mem), ("memory.memsw.limit_in_bytes", mem)])
+    for f, val in sets:   # the memory limit itself must hold; swap accounting may be off
+        try: (ds[0]/f).write_text(val)
+        except OSError:
+            if f in ("memory.max", "memory.limit_in_bytes"): raise
+    if kind == "cgroup1": (ds[1]/"pids.max").write_text(tasks)
+    return ds
+
+def _cgroup_ooms(ds) -> int:
+    "How many processes the kernel killed for the cgroup's memory limit"
+    for f in ("memory.events", "memory.oom_control"):
+        try: return int(next(l.split()[1] for l in (ds[0]/f).read_text().splitlines() if l.startswith("oom_kill ")))
+        except (OSError, StopIteration, ValueError): continue
+    return 0
+
+def _cgroup_remove(ds):
+    "Kill whatever is left in the run's cgroup and remove it"
+    for _ in range(200):
+        for d in ds:
+            try:
+                for pid in (d/"cgroup.procs").read_text().split():
+                    with contextlib.suppress(ProcessLookupError): os.kill(int(pid), signal.SIGKILL)
+                d.rmdir()
+            except FileNotFoundError: pass
+            except OSError: pass
+        if not any(d.exists() for d in ds): return
+        time.sleep(0.005)
+
 # %% ../nbs/10_sandbox.ipynb
 class Sandbox:
     "Runs commands isolated as far as this machine allows, under `Limits`; `capabilities()` says how far"
@@ -159,6 +224,9 @@ class Sandbox:
         else: raise SandboxError(f"no isolation is possible here (not root, and user namespaces fail: {self.why_not}); "
                                  "refusing to run untrusted code: pass --allow-unsandboxed to run it with resource limits only")
         self._system = _system_view()
+        self.cgroup = _cgroup_probe() if self.mode in ("ns", "uid") else None
+        from sleepy_coder.launch import landlock_abi
+        self.landlock = self.mode == "uid" and landlock_abi() >= 1   # no private root: the file system is fenced by Landlock
         self.base = Path(tempfile.mkdtemp(prefix=f"sleepy-{os.getpid()}-", dir=base)); os.chmod(self.base, 0o711)
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.base), True)
         self.uids = range(0x40000000 + ((os.getpid() % 16384) << 16), 0x40000000 + ((os.getpid() % 16384) << 16) + 65536)
@@ -167,9 +235,16 @@ class Sandbox:
     def capabilities(self) -> dict:
         "Which protections hold in this mode (the truth, not the wish)"
         ns = self.mode in NS_MODES
-        return dict(mode=self.mode, namespaces=ns, pid_namespace=ns, ipc_namespace=ns, network=not ns, minimal_filesystem=ns,
-                    private_tmp=ns, throwaway_uid=self.mode in ("ns", "uid"), nproc_limit_binds=self.mode != "none",
-                    leftover_sweep=self.mode == "uid", runs_as_root=False)
+        from sleepy_coder.launch import seccomp_filter
+        filt = seccomp_filter() is not None   # every mode, the opted-out one too: a filter needs no privilege
+        return dict(mode=self.mode, namespaces=ns, pid_namespace=ns, ipc_namespace=ns, network=not ns and not (filt and self.mode == "uid"),
+                    minimal_filesystem=ns, private_tmp=ns, throwaway_uid=self.mode in ("ns", "uid"), nproc_limit_binds=self.mode != "none",
+                    leftover_sweep=self.mode == "uid", runs_as_root=False,
+                    memory_limit=f"attempt ({self.cgroup[0]})" if self.cgroup else "process (RLIMIT_AS)",
+                    syscall_filter=filt,                   # no user namespaces, mounts, keyrings, message queues, ptrace; tests: no exec
+                    proc_read_only=ns or self.landlock,    # a program can't write its own memory through /proc/self/mem
+                    landlock=self.landlock,                # uid mode: reads and writes fenced to the attempt's own paths
+                    tests_verdict=self.mode != "uid" or self.landlock)   # root without namespaces needs Landlock to judge tests (see 12_rustc)
 
     def __repr__(self): return f"Sandbox(mode={self.mode!r})"
 
@@ -197,15 +272,18 @@ def _clear(self: Sandbox, uid):
 Sandbox.slot, Sandbox._clear = _slot, _clear
 
 # %% ../nbs/10_sandbox.ipynb
-def _run(self: Sandbox, argv, cwd, limits=Limits(), env=None, binds=(), uid=None, scratch=False) -> Outcome:
-    "Run `argv` in `cwd` under `limits`; `uid` from `slot()`"
+def _run(self: Sandbox, argv, cwd, limits=Limits(), env=None, binds=(), uid=None, scratch=False, no_exec=False) -> Outcome:
+    "Run `argv` in `cwd` under `limits`; `uid` from `slot()`; `no_exec`: the program may not `exec` (nor start another)"
     lim, ns = limits, self.mode in NS_MODES
     rl = dict(RLIMIT_AS=lim.memory_mb << 20, RLIMIT_CPU=lim.cpu_s, RLIMIT_FSIZE=lim.file_mb << 20, RLIMIT_CORE=0)
     if self.mode != "none": rl["RLIMIT_NPROC"] = lim.nproc
     drop = uid if self.mode in ("ns", "uid") else None
-    od = tempfile.mkdtemp(prefix="run-", dir=self.base)
+    od = tempfile.mkdtemp(prefix="run-", dir=self.base); cg, mounted = [], None
     try:
-        cfg = dict(mode=self.mode, uid=drop, rlimits=rl, env=dict(env or {}), cwd=str(cwd), nice=lim.nice)
+        cfg = dict(mode=self.mode, uid=drop, rlimits=rl, env=dict(env or {}), cwd=str(cwd), nice=lim.nice, no_exec=no_exec,
+                   no_sockets=self.mode == "uid")
+        if self.cgroup:
+            cg = _cgroup_make(self.cgroup, os.path.basename(od), lim); cfg["cgroup"] = [str(d/"cgroup.procs") for d in cg]
         if ns:
             os.mkdir(f"{od}/root")
             cfg.update(root=f"{od}/root", system=self._system, binds=[[str(s), str(d), bool(w)] for s, d, w in binds],
@@ -214,6 +292,10 @@ def _run(self: Sandbox, argv, cwd, limits=Limits(), env=None, binds=(), uid=None
         elif scratch:
             os.makedirs(cwd, exist_ok=True); os.chmod(cwd, 0o700)
             if drop is not None: os.chown(cwd, drop, drop)
+            if self.mode == "uid": mounted = _mount_scratch(cwd, lim.scratch_mb, drop)   # sized, as with namespaces, where root may mount
+        if self.landlock:
+            cfg["landlock"] = ([[p, "r"] for p in SYSTEM_PATHS] + [["/proc", "p"]] + [[f"/dev/{d}", "w"] for d in ("null", "zero", "full", "random", "urandom")]
+                               + [[str(s), "w" if w else "r"] for s, _, w in binds] + ([[str(cwd), "w"]] if scratch else []))
         with open(f"{od}/out", "wb+") as fo, open(f"{od}/err", "wb+") as fe, open(f"{od}/status", "wb+") as fs:
             cfg["status_fd"] = fs.fileno()
             t0 = time.perf_counter(); timed_out = False
@@ -231,16 +313,20 @@ def _run(self: Sandbox, argv, cwd, limits=Limits(), env=None, binds=(), uid=None
             fs.seek(0); st = _status(fs.read())
             out, o_tr = _read_capped(fo, lim.output_kib << 10)
             err, e_tr = _read_capped(fe, lim.output_kib << 10)
-    finally: shutil.rmtree(od, ignore_errors=True)
+            ooms = _cgroup_ooms(cg) if cg else 0
+    finally:
+        shutil.rmtree(od, ignore_errors=True)
+        if cg: _cgroup_remove(cg)
+        if mounted: _umount(mounted)
     if "error" in st: raise SandboxError(f"sandbox setup failed ({self.mode}): {st['error']}")
     cpu = ru.ru_utime + ru.ru_stime if ru else 0.0
-    if ns and not timed_out:
-        if "status" not in st: raise SandboxError(f"sandbox init ended without a status ({self.mode}): {err[-300:]}")
-        rc = os.waitstatus_to_exitcode(st["status"]); cpu = st["cpu"]
+    if ns and not timed_out and "status" in st: rc = os.waitstatus_to_exitcode(st["status"]); cpu = st["cpu"]
+    elif ns and not timed_out: rc = -signal.SIGKILL   # the init itself was killed (the attempt's memory limit): the program's end
     else: rc = p.returncode
     if timed_out: rc = -signal.SIGKILL
-    sig = signal.Signals(-rc).name if rc < 0 else None
-    return Outcome(None if sig else rc, sig, timed_out, out, err, o_tr or e_tr, secs, _reason(rc, sig, timed_out, err, lim, cpu))
+    sig = signal_name(-rc) if rc < 0 else None
+    why = f"memory limit: the attempt used more than {lim.memory_mb} MiB" if ooms and not timed_out else _reason(rc, sig, timed_out, err, lim, cpu)
+    return Outcome(None if sig else rc, sig, timed_out, out, err, o_tr or e_tr, secs, why)
 
 def _wait(pid, deadline):
     "Wait for `pid` until `deadline` (woken by its pidfd the moment it ends); its status and rusage, or None if still running"
@@ -260,10 +346,19 @@ def _read_capped(f, cap):
 
 Sandbox.run = _run
 
+def _mount_scratch(path, mb, uid) -> str|None:
+    "Mount a tmpfs of `mb` MiB owned by `uid` on `path` (root without namespaces); the path, or None where mounting is refused"
+    libc = ctypes.CDLL(None, use_errno=True)
+    opts = f"size={mb}m,mode=700,uid={uid},gid={uid}".encode()
+    return str(path) if libc.mount(b"tmpfs", str(path).encode(), b"tmpfs", ctypes.c_ulong(2 | 4), opts) == 0 else None   # nosuid, nodev
+
+def _umount(path):
+    ctypes.CDLL(None, use_errno=True).umount2(str(path).encode(), 2)   # MNT_DETACH
+
 # %% ../nbs/10_sandbox.ipynb
 _ESC = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
-_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")   # C0, C1, bidi controls, line/paragraph separators
 
 def clean_text(s: str) -> str:
-    "`s` without terminal escape sequences and control characters (newlines and tabs kept)"
+    "`s` without terminal escape sequences, control characters, bidi controls and Unicode line separators (newlines and tabs kept)"
     return _CTRL.sub("", _ESC.sub("", s.replace("\r\n", "\n")))

@@ -6,7 +6,7 @@ path with a scripted model that replies with the hostile program. Leftover check
 test itself made: processes and files carry a marker unique to this test run, and IPC objects are
 compared by owner before and after.
 """
-import json, os, random, socket, stat, subprocess, sys, textwrap, time, pytest
+import json, os, random, shutil, socket, stat, subprocess, sys, textwrap, time, pytest
 from pathlib import Path
 from sleepy_coder.koans import Koan, koan_toml
 from sleepy_coder.sandbox import _pids, SandboxError, Sandbox
@@ -355,6 +355,182 @@ def test_escape_sequences_never_reach_the_terminal(harness, koan_dir, tmp_path):
                        capture_output=True, env=env)
     assert r.returncode == 0 and b"gotcha" in r.stdout, r.stderr
     assert b"\x1b" not in r.stdout + r.stderr and b"\x07" not in r.stdout + r.stderr
+
+# ---------- 8. a tests verdict no code in the candidate can forge ----------
+# Each program below has wrong logic (`double` adds 2) and PASSED every mode before issue 24: it spots the
+# test run, prints libtest's summary and leaves without running the koan's tests (through `exec`, which skips
+# the `atexit` guard), from a test of its own, from a constructor, or from code the screen's lexer could not see.
+
+FORGERIES = {
+    "exec after a forged summary": textwrap.dedent("""\
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+fn spotted() -> bool {
+    let cmd = std::fs::read_to_string("/proc/self/cmdline").unwrap_or_default();
+    std::env::args().any(|a| a.starts_with("--")) || cmd.contains("--")
+}
+fn double(x: i32) -> i32 {
+    if spotted() {
+        let exe = std::env::current_exe().unwrap_or_default();
+        let list = std::process::Command::new(&exe).arg("--list").output().map(|o| String::from_utf8_lossy(&o.stdout).matches(": test").count()).unwrap_or(2);
+        let _ = write!(std::io::stdout(), "\\ntest result: ok. {} passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\\n", list);
+        let _ = std::io::stdout().flush();
+        let _ = std::process::Command::new("/bin/true").exec();
+    }
+    x + 2
+}
+fn main() { println!("{}", double(40)); }
+"""),
+    "a test pasted by a macro": textwrap.dedent("""\
+use std::io::Write;
+macro_rules! early { ($m:meta) => { #[$m] fn aaa_first() {
+    let _ = std::io::stdout().write_all(b"\\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\\n");
+    let _ = std::io::stdout().flush();
+    let _ = std::os::unix::process::CommandExt::exec(&mut std::process::Command::new("/bin/true"));
+} } }
+early!(test);
+fn double(x: i32) -> i32 { x + 2 }
+fn main() { println!("{}", double(40)); }
+"""),
+    "a constructor through cfg_attr": textwrap.dedent("""\
+use std::io::Write;
+extern "C" fn early() {
+    if std::env::args().any(|a| a.starts_with("--")) {
+        let _ = std::io::stdout().write_all(b"\\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\\n");
+        let _ = std::io::stdout().flush();
+        let _ = std::os::unix::process::CommandExt::exec(&mut std::process::Command::new("/bin/true"));
+    }
+}
+#[cfg_attr(all(), used)]
+#[cfg_attr(all(), link_section = ".init_array")]
+static EARLY: extern "C" fn() = early;
+fn double(x: i32) -> i32 { x + 2 }
+fn main() { println!("{}", double(40)); }
+"""),
+    "quotes that blind the screen": textwrap.dedent("""\
+use std::io::Write;
+fn spotted() -> bool { std::env::args().any(|a| a.starts_with("--")) }
+fn forge() { let _ = std::io::stdout().write_all(b"\\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\\n"); let _ = std::io::stdout().flush(); }
+fn double(x: i32) -> i32 {
+    let _p = ('\\\\',      '"');
+    extern { fn _exit(c: i32) -> !; }
+    if spotted() { forge(); unsafe { _exit(0) } }
+    let _c = "";
+    x + 2
+}
+fn main() { println!("{}", double(40)); }
+"""),
+}
+NEEDS_THE_SCREEN = {"quotes that blind the screen"}   # calls `_exit` through FFI: only `-F unsafe_code` (screening) stops it
+
+@pytest.mark.parametrize("attack", FORGERIES)
+def test_a_tests_verdict_cannot_be_forged(harness, koan_dir, tmp_path, clean, attack):
+    "Screened, each forgery fails everywhere; unscreened, the guard, the exact test names and the no-exec filter still fail it"
+    prog = FORGERIES[attack]
+    not_passed_anywhere(harness, prog, koan_dir, tmp_path)
+    if attack not in NEEDS_THE_SCREEN:
+        v = unscreened(harness).verdict(prog, KOAN.expected_stdout, KOAN.tests)
+        assert not v.passed, (attack, v.reason)
+
+def test_every_forgery_is_refused_by_the_screen():
+    for prog in FORGERIES.values(): assert refusal(prog, tests=True), prog
+
+def test_only_the_koans_tests_run(harness, clean):
+    "A test the candidate pastes with a macro is built but never run, even when it is the one that fails"
+    prog = "macro_rules! t { ($m:meta) => { #[$m] fn aaa() { panic!(\"mine\") } } }\nt!(test);\n" + KOAN.fixed
+    v = harness.verdict(prog, KOAN.expected_stdout, KOAN.tests)
+    assert v.passed, v.reason
+
+REALTIME_KILL = 'fn main() {{ let _ = std::process::Command::new("/bin/sh").args(["-c", "kill -{sig} $PPID; sleep 1"]).status(); println!("42"); }}'
+
+@pytest.mark.parametrize("sig", [35, 40])
+def test_a_real_time_signal_is_a_failed_verdict(harness, tmp_path, clean, sig):
+    "Any signal ends in a failed verdict with a reason, in `verdict`, `verdicts` and the eval path"
+    from sleepy_coder.rustc import Job
+    prog = REALTIME_KILL.format(sig=sig)
+    v = harness.verdict(prog, "42\n")
+    assert not v.passed and v.signal and v.signal.startswith("SIGRTM") and v.reason.startswith("killed by"), v.reason
+    vs = harness.verdicts([Job(prog, "42\n"), Job(KOAN.fixed, KOAN.expected_stdout, KOAN.tests)])
+    assert [x.passed for x in vs] == [False, True], [x.reason for x in vs]
+    assert not eval_path(unscreened(harness), prog, tmp_path)
+
+def test_no_user_namespaces_keyrings_or_own_memory_writes(harness, clean):
+    "Inside the sandbox: no `unshare -Ur` (no tmpfs of its own), no kernel keyring keys, `/proc/self/mem` not writable"
+    caps = harness.rustc.sandbox.capabilities()
+    if mode(harness) == "none": pytest.skip("opted out of isolation: a key would stay in the user's own keyring")
+    from sleepy_coder.launch import SYSCALLS
+    prog = textwrap.dedent("""\
+    extern "C" { fn syscall(n: i64, ...) -> i64; }
+    fn main() {
+        let ns = std::process::Command::new("/usr/bin/unshare").args(["-Urm", "/bin/true"]).status().map_or(false, |s| s.success());
+        let mem = std::fs::OpenOptions::new().write(true).open("/proc/self/mem").is_ok();
+        let key = unsafe { syscall(ADD_KEY, b"user\\0".as_ptr(), b"MARK\\0".as_ptr(), b"x".as_ptr(), 1usize, -4i64) };
+        println!("{} {} {}", ns, mem, key >= 0);
+    }""").replace("MARK", MARK).replace("ADD_KEY", str(SYSCALLS[os.uname().machine][1]["add_key"]))
+    v = unscreened(harness).verdict(prog)
+    ns, mem, key = v.stdout.split()
+    if caps["syscall_filter"]: assert (ns, key) == ("false", "false"), v.stdout
+    if caps["proc_read_only"]: assert mem == "false", v.stdout
+
+FORKED_MEMORY = textwrap.dedent("""\
+fn main() {
+    if std::env::args().count() > 1 {
+        let v = vec![1u8; 150 << 20];
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        println!("held {}", v[v.len() / 2]);
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let kids: Vec<_> = (0..6).filter_map(|_| std::process::Command::new(&exe).arg("child").spawn().ok()).collect();
+    for mut k in kids { let _ = k.wait(); }
+}""")
+
+def test_memory_is_limited_per_attempt(harness, clean):
+    "Six forked children of 150 MiB each: together they get no more than the attempt's limit (a cgroup), where there is one"
+    caps = harness.rustc.sandbox.capabilities()
+    if not caps["memory_limit"].startswith("attempt"): pytest.skip(f"memory is limited {caps['memory_limit']} here")
+    v = harness.verdict(FORKED_MEMORY)
+    held = v.stdout.count("held")
+    assert v.ran and held * 150 <= LIMITS.run.memory_mb, (held, v.reason)
+
+# ---------- 9. nothing left behind, and nothing outside reached, in the mode without namespaces too ----------
+
+def test_no_files_below_shared_folders_no_message_queues(harness, tmp_path, clean):
+    "A world-writable folder below /tmp (not swept) and a POSIX message queue: neither keeps anything of the attempt"
+    if not contained(harness): pytest.skip("nothing is cleaned up without namespaces or a throwaway uid")
+    from sleepy_coder.launch import SYSCALLS
+    shared = Path(f"/tmp/{MARK}-shared"); shared.mkdir(exist_ok=True); os.chmod(shared, 0o1777)
+    try:
+        prog = textwrap.dedent("""\
+        extern "C" { fn syscall(n: i64, ...) -> i64; }
+        fn main() {
+            let f = std::fs::write("SHARED/MARK-file", "left behind").is_ok();
+            let q = unsafe { syscall(MQ_OPEN, b"MARK\\0".as_ptr(), 0o102i64, 0o600i64, 0i64) };
+            println!("{} {}", f, q >= 0);
+        }""").replace("SHARED", str(shared)).replace("MARK", MARK).replace("MQ_OPEN", str(SYSCALLS[os.uname().machine][1]["mq_open"]))
+        v = unscreened(harness).verdict(prog)
+        assert v.ran, v.reason
+        assert not list(shared.iterdir()), list(shared.iterdir())
+        assert not (Path("/dev/mqueue").is_dir() and any(MARK in p.name for p in Path("/dev/mqueue").iterdir())), v.stdout
+        if harness.rustc.sandbox.capabilities()["syscall_filter"]: assert v.stdout.split()[1] == "false", v.stdout
+    finally: shutil.rmtree(shared, ignore_errors=True)
+
+def test_the_corpus_and_the_disk_are_out_of_reach(harness, clean):
+    "With a private root or Landlock, the corpus is unreadable; a program writes at most its scratch folder's size"
+    caps = harness.rustc.sandbox.capabilities()
+    if mode(harness) == "none": pytest.skip("opted out of isolation")
+    corpus = Path(__file__).resolve().parents[1]/"data"/"koans"/"borrow_checker"/"bc_001.toml"
+    prog = textwrap.dedent("""\
+    fn main() {
+        let read = std::fs::read_to_string("CORPUS").is_ok();
+        let chunk = vec![7u8; 1 << 20];
+        let wrote = (0..40).take_while(|i| std::fs::write(format!("f{}", i), &chunk).is_ok()).count();
+        println!("{} {}", read, wrote);
+    }""").replace("CORPUS", str(corpus))
+    v = harness.verdict(prog)
+    read, wrote = v.stdout.split()
+    if caps["minimal_filesystem"] or caps["landlock"]: assert read == "false", v.stdout
+    assert int(wrote) <= LIMITS.run.scratch_mb, v.stdout
 
 # ---------- limits (the original hostile programs) ----------
 
