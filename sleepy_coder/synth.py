@@ -14,15 +14,15 @@ from .rustc import Harness, Job, rustc_version
 from .validate import suggested_fixes
 
 # %% auto 0
-__all__ = ['KEYWORDS', 'OPERATORS', 'DEPTH_WEIGHTS', 'DIFFICULTY', 'SYNTH_VERSION', 'DEFAULT_VERSION', 'FULL_SIZES', 'FULL_SEEDS',
-           'HELD_OUT', 'SET_NAMES', 'ERROR_CLASSES', 'CLASS_MIX', 'SELF_FIX_OPS', 'SELF_FIX_CAP', 'RUSTC_FIXED_CAP',
-           'OVERGEN', 'ARCHIVE_FORMAT', 'ARCHIVES', 'Seed', 'seeds_dir', 'load_seeds', 'mask', 'close_of',
-           'close_angle', 'Impl', 'Fn', 'Item', 'Program', 'misspell', 'Edit', 'Operator', 'operator', 'sites', 'apply',
-           'operators_md', 'Errors', 'errors_of', 'fits', 'CheckCache', 'check_many', 'Mutant', 'stack_fits',
-           'single_mutants', 'stack_mutants', 'diff_key', 'scaled_sizes', 'split_seeds', 'Synth', 'synth_key',
-           'error_class', 'synthesize', 'synth_dir', 'summary', 'class_table', 'write_synth', 'load_synth',
-           'archive_path', 'write_archive', 'read_archive_header', 'read_archive', 'check_archive', 'rustc_drift',
-           'ensure_synth', 'synth_cli']
+__all__ = ['KEYWORDS', 'OPERATORS', 'DEPTH_WEIGHTS', 'SYNTH_VERSION', 'DEFAULT_VERSION', 'FULL_SIZES', 'FULL_SEEDS', 'HELD_OUT',
+           'SET_NAMES', 'ERROR_CLASSES', 'CLASS_MIX', 'SELF_FIX_OPS', 'SELF_FIX_CAP', 'RUSTC_FIXED_CAP', 'OVERGEN',
+           'ARCHIVE_FORMAT', 'ARCHIVES', 'Seed', 'seeds_dir', 'load_seeds', 'mask', 'close_of', 'close_angle', 'Impl',
+           'Fn', 'Item', 'Program', 'misspell', 'Edit', 'Operator', 'operator', 'sites', 'apply', 'operators_md',
+           'Errors', 'errors_of', 'fits', 'CheckCache', 'check_many', 'Mutant', 'stack_fits', 'single_mutants',
+           'stack_mutants', 'diff_key', 'scaled_sizes', 'split_seeds', 'Synth', 'synth_key', 'error_class',
+           'synthesize', 'synth_dir', 'summary', 'class_table', 'write_synth', 'load_synth', 'archive_path',
+           'write_archive', 'read_archive_header', 'read_archive', 'check_archive', 'rustc_drift', 'ensure_synth',
+           'synth_cli']
 
 # %% ../nbs/15_synth.ipynb
 @dataclass(frozen=True)
@@ -1250,7 +1250,6 @@ def check_many(harness: Harness, codes: list[str], progress=False, desc="rustc",
 
 # %% ../nbs/15_synth.ipynb
 DEPTH_WEIGHTS = {1: 0.6, 2: 0.3, 3: 0.1}    # share of each stack depth in a set
-DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
 
 @dataclass(frozen=True)
 class Mutant:
@@ -1710,6 +1709,11 @@ def ensure_synth(home=None, seeds=None, seed=0, harness: Harness|None=None, arch
     ap = archive_path() if archive is True else Path(archive) if archive else None
     if ap and ap.is_file() and read_archive_header(ap)["key"] == key: return _install(read_archive(ap), d)
     h = harness or Harness(cache_dir=home/"verdicts", workers=workers)
+    if ap and ap.is_file() and (hd := read_archive_header(ap))["key"] == synth_key(seeds, seed, rustc=hd.get("rustc"), **kw):
+        # the archive was made from these inputs by another rustc: use it if a fixed sample compiles the same with this one
+        if not (drift := rustc_drift(s := read_archive(ap), h)): return _install(s, d)
+        print(f"{ap} was made with {hd.get('rustc')}; {h.rustc.version} reports other errors on {len(drift)} of a fixed sample, "
+              f"so synthesizing anew:\n  " + "\n  ".join(drift[:5]))
     return _install(synthesize(seeds, seed, h, progress, cache=CheckCache(home/"synth"/"checks.jsonl", h.rustc.version), **kw), d)
 
 # %% ../nbs/15_synth.ipynb
