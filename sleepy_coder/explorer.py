@@ -15,10 +15,11 @@ from .episodes import EpisodeStore
 from .eval import per_koan, summarize, wilson, forgetting_matrix, backward_transfer
 
 # %% auto 0
-__all__ = ['demo_store', 'rendered', 'unified_diff', 'explain', 'AttemptView', 'Failure', 'cycle_of', 'run_name', 'set_runs',
-           'earlier_runs', 'run_states', 'default_run', 'Failures', 'compare_runs', 'load_cycles', 'cycle_rates',
-           'run_rates', 'plot_cycles', 'family_summaries', 'plot_family_rates', 'family_chart_html', 'plot_forgetting',
-           'plot_params', 'available_models', 'load_policy', 'Explorer', 'explore']
+__all__ = ['TINY_REPLY_TOKENS', 'demo_store', 'rendered', 'unified_diff', 'explain', 'AttemptView', 'Failure', 'cycle_of',
+           'run_name', 'set_runs', 'earlier_runs', 'run_states', 'default_run', 'Failures', 'compare_runs',
+           'load_cycles', 'cycle_rates', 'run_rates', 'plot_cycles', 'family_summaries', 'plot_family_rates',
+           'family_chart_html', 'plot_forgetting', 'plot_params', 'available_models', 'load_policy', 'Explorer',
+           'explore']
 
 # %% ../nbs/90_explorer.ipynb
 def _demo_replies(koans: list[Koan]) -> dict[int, dict[str, list[str]]]:
@@ -494,11 +495,14 @@ def available_models(home=None) -> list[str]:
         except importlib.metadata.PackageNotFoundError: return False
     return [n for n, spec in ALIASES.items() if (home is not None and (models_dir(home)/f"{n}-bf16"/"config.json").exists()) or installed(spec)] + [TINY]
 
+TINY_REPLY_TOKENS = 64   # tiny-random replies with noise: a short one shows the button at work, where 1,024 tokens take minutes on a busy CPU
+
 def load_policy(name: str, home=None, log=print):
-    "An `HFPolicy` of the model `name` (`models.load_model`: on the GPU if there is one, else on the CPU)"
-    from sleepy_coder.models import load_model
+    "An `HFPolicy` of the model `name` (`models.load_model`: on the GPU if there is one, else on the CPU); `tiny-random`'s replies are kept short"
+    from sleepy_coder.models import load_model, TINY
     from sleepy_coder.generate import HFPolicy
-    return HFPolicy.from_loaded(load_model(name, home, log=log))
+    p = HFPolicy.from_loaded(load_model(name, home, log=log))
+    return p.with_cfg(max_new_tokens=TINY_REPLY_TOKENS) if name == TINY else p
 
 _PRE = "margin:2px 0;padding:6px;background:#f7f7f9;border:1px solid #e3e3e3;white-space:pre-wrap;font-size:12px"
 
