@@ -191,7 +191,7 @@ def synth(out:str=None,               # where to write the koans (default: SLEEP
           seed:int=0,                 # the synthesis seed: the same seed gives the same koans
           workers:int=None,           # parallel rustc jobs (default: the cores)
           no_progress:store_true=False, # no progress bar (there is one when the output is a terminal)
-          archive:store_true=False,   # also rewrite the committed archive, data/synth/koans.jsonl.xz
+          archive:store_true=False,   # also rewrite the committed archive of this synthesis version (data/synth/koans-v2.jsonl.xz for version 2)
           allow_unsandboxed:store_true=False): # where no isolation is possible, run the compiler with limits only
     "Synthesize koans from the seed programs: mutate, check with rustc, split by seed program (synth-train/dev/eval/far)"
     from sleepy_coder.synth import synth_cli, archive_path
