@@ -115,7 +115,8 @@ def _share_route(router, adapter):
 def serve(model, gen: GenConfig = GenConfig(), night=None, adapter: str|None = None, engine: str|None = None,
           tokenizer=None, folder=None, name: str|None = None, sha256: str|None = None, vllm: VLLMConfig = VLLMConfig()) -> Served:
     "A policy and its route: the base `model`, a LoRA folder (`adapter`), or a `night` (`adapter`: routed, averaged, lora, library or a task)"
-    if isinstance(model, LoadedModel):
+    loaded = model if isinstance(model, LoadedModel) else None
+    if loaded is not None:
         tokenizer, folder, name, sha256 = tokenizer or model.tokenizer, folder or model.path, name or model.name, sha256 or model.sha256
         device, model = model.device, model.model
     else: device = next(model.parameters()).device.type if model is not None else pick_device()
@@ -130,7 +131,9 @@ def serve(model, gen: GenConfig = GenConfig(), night=None, adapter: str|None = N
             eng = "generate"
     gen = replace(gen, engine=eng)
     if model is None: raise ValueError(f"engine {eng}: transformers' engines need the model itself (a LoadedModel or a torch model)")
-    if kind == "base": return Served(HFPolicy(model, tokenizer, gen, label, sha256), None, eng, "base")
+    if kind == "base":   # a loaded model's policy is `HFPolicy.from_loaded`'s (one seam for a whole run's model)
+        pol = HFPolicy.from_loaded(replace(loaded, name=label), gen) if loaded is not None else HFPolicy(model, tokenizer, gen, label, sha256)
+        return Served(pol, None, eng, "base")
     if kind == "lora":
         from peft import PeftModel
         pm = PeftModel.from_pretrained(model, what, adapter_name="lora").eval()
