@@ -412,6 +412,12 @@ _MUTATORS = ("push|push_str|push_back|push_front|insert|remove|pop|pop_back|pop_
              "retain|truncate|entry|dedup|reverse|drain|swap|append|get_mut|iter_mut|values_mut|last_mut|first_mut|split_off|resize|fill")
 _BORROWERS = "iter|get|first|last|keys|values|as_str|as_slice|peek|chars|lines|split|windows|chunks|front|back|range|borrow"
 
+def _method_patterns(p):
+    "The methods that mutate their receiver and those that borrow from it: the std ones and the program's own (`&mut self`; a returned reference)"
+    m = p.m
+    return ("|".join([_MUTATORS] + [f.name for f in p.fns if re.match(r"\(\s*&\s*mut\s+self", m[f.params[0]:f.params[1]])]),
+            "|".join([_BORROWERS] + [f.name for f in p.fns if f.ret and "&" in m[f.ret[0]:f.ret[1]]]))
+
 @operator("swap_borrow_mutation", "borrow_checker", ["E0502", "E0499", "E0506", "E0505"], title="a borrow is taken before a mutation it outlives",
           rule="Moves a one-line `let` that borrows from a variable up above the nearest earlier statement of the same block "
                "that mutates that variable; rustc shows both the borrow and the mutation, and the original order is the fix.")
@@ -419,8 +425,7 @@ def _swap(p):
     src, m, starts = p.src, p.m, p.line_starts
     ml, lines = m.split("\n"), src.split("\n")
     ind = lambda s: len(s) - len(s.lstrip())
-    mut_methods = "|".join([_MUTATORS] + [f.name for f in p.fns if re.match(r"\(\s*&\s*mut\s+self", m[f.params[0]:f.params[1]])])
-    ref_methods = "|".join([_BORROWERS] + [f.name for f in p.fns if f.ret and "&" in m[f.ret[0]:f.ret[1]]])
+    mut_methods, ref_methods = _method_patterns(p)
     for k, lk in enumerate(ml):
         x = re.fullmatch(r"(\s*)let\s+(?:mut\s+)?(\w+)\s*(?::[^=]*)?=(.*);\s*", lk)
         if not x or not p.is_expr(starts[k] + len(x.group(1))): continue
@@ -489,8 +494,7 @@ def _mutate_while_borrowed(p):
     src, m, starts = p.src, p.m, p.line_starts
     ml, lines = m.split("\n"), src.split("\n")
     ind = lambda s: len(s) - len(s.lstrip())
-    mut_methods = "|".join([_MUTATORS] + [f.name for f in p.fns if re.match(r"\(\s*&\s*mut\s+self", m[f.params[0]:f.params[1]])])
-    ref_methods = "|".join([_BORROWERS] + [f.name for f in p.fns if f.ret and "&" in m[f.ret[0]:f.ret[1]]])
+    mut_methods, ref_methods = _method_patterns(p)
     for k, lk in enumerate(ml):
         x = re.fullmatch(r"(\s*)let\s+(?:mut\s+)?(\w+)\s*(?::[^=]*)?=(.*);\s*", lk)
         if not x or not p.is_expr(starts[k] + len(x.group(1))): continue
